@@ -1,0 +1,255 @@
+/**
+ * LuaSocket's buffer.c on top of the shared rings: receive patterns, prefixes, partial
+ * results, and sends with string.sub-style ranges.
+ *
+ * Input model (spec 5.1): LuaSocket keeps an 8 KiB input buffer and refills it with one
+ * read only when it is empty. Here that buffer is a window [first, last) over the rx
+ * ring: a "fill" just moves `last` forward by at most FILL_BYTES of what the worker has
+ * already put in the ring. Bytes between `last` and the ring head play the part of the
+ * kernel's queue. So dirty(), select's dirty rule, receive(0) and what a failed call
+ * consumes match LuaSocket, and a receive that the ring can satisfy never leaves this
+ * thread.
+ */
+import { constants as bufferConstants } from 'node:buffer';
+import type { Engine } from './engine.js';
+import { ErrCode, FILL_BYTES, Hdr, Layout, RX_RING_BYTES, RxFlag, TX_RING_BYTES } from './protocol.js';
+import type { Timeout } from './timeout.js';
+
+export type Encoding = 'utf8' | 'latin1' | 'buffer';
+
+const RX_MASK = RX_RING_BYTES - 1;
+const TX_MASK = TX_RING_BYTES - 1;
+const LF = 10;
+const CR = 13;
+const EMPTY = Buffer.alloc(0);
+
+/** A receive result before decoding: bytes, or an error code with the partial bytes. */
+export type Received = { ok: true; data: Buffer } | { ok: false; err: number; partial: Buffer };
+
+/** The I/O state of one connected socket, seen from the calling thread. */
+export class Stream {
+  readonly hdr: Int32Array;
+  private readonly rx: Buffer;
+  private readonly tx: Buffer;
+  /** LuaSocket's input buffer: the window [first, last) of the rx ring (uint32 counters). */
+  private first = 0;
+  private last = 0;
+  /** Tail position when a Resume was last posted (throttles resume messages). */
+  private resumeMark = 0;
+  /** Set by close(): no more fills, buffered bytes stay readable. */
+  private detached = false;
+  constructor(
+    readonly id: number,
+    readonly sab: SharedArrayBuffer,
+    private readonly eng: Engine,
+    private readonly tm: Timeout,
+    /** The object's getstats counters: bytes consumed by patterns, bytes accepted by sends. */
+    private readonly stats: { received: number; sent: number },
+  ) {
+    this.hdr = new Int32Array(sab, 0, Hdr.WORDS);
+    this.rx = Buffer.from(sab, Layout.rxOffset, RX_RING_BYTES);
+    this.tx = Buffer.from(sab, Layout.txOffset, TX_RING_BYTES);
+  }
+
+  /** Stop reading from the worker; what is already in LuaSocket's buffer stays. */
+  detach(): void {
+    this.detached = true;
+  }
+
+  /** LuaSocket's dirty(): unconsumed bytes in its own buffer (not the kernel's). */
+  dirty(): boolean {
+    return this.first !== this.last;
+  }
+
+  /** select() readability at the "OS" level: more bytes, EOF or an error are pending. */
+  osReadable(): boolean {
+    if (this.detached) return false;
+    return (Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0) !== this.last || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0;
+  }
+
+  /** select() writability: room in the tx ring, or an error a send would report. */
+  osWritable(): boolean {
+    if (this.detached) return false;
+    if (Atomics.load(this.hdr, Hdr.TX_ERR) !== 0) return true;
+    const used = (Atomics.load(this.hdr, Hdr.TX_HEAD) - Atomics.load(this.hdr, Hdr.TX_TAIL)) >>> 0;
+    return used < TX_RING_BYTES;
+  }
+
+  private consume(n: number): void {
+    this.first = (this.first + n) >>> 0;
+    this.stats.received += n;
+    Atomics.store(this.hdr, Hdr.RX_TAIL, this.first | 0);
+  }
+
+  private maybeResume(force: boolean): void {
+    if ((Atomics.load(this.hdr, Hdr.RX_FLAGS) & RxFlag.PAUSED) === 0) return;
+    if (!force && ((this.first - this.resumeMark) >>> 0) < RX_RING_BYTES / 4) return;
+    this.resumeMark = this.first;
+    this.eng.post({ op: 'resume', id: this.id });
+  }
+
+  private hasNews(): boolean {
+    return (Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0) !== this.last || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0;
+  }
+
+  /**
+   * LuaSocket's buffer_get when its buffer is empty: one "read" of at most FILL_BYTES,
+   * waiting per the timeout rules. `maxBytes` lets bulk reads take more at once where
+   * that cannot be observed. Returns 0 or an ErrCode. The window never wraps the ring.
+   */
+  private fill(maxBytes = FILL_BYTES): number {
+    if (this.detached) return ErrCode.CLOSED;
+    for (;;) {
+      const flags = Atomics.load(this.hdr, Hdr.RX_FLAGS);
+      const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
+      if (head !== this.last) {
+        const off = this.last & RX_MASK;
+        const n = Math.min(maxBytes, (head - this.last) >>> 0, RX_RING_BYTES - off);
+        this.last = (this.last + n) >>> 0;
+        this.maybeResume(false);
+        return 0;
+      }
+      if (flags & RxFlag.ERROR) return Atomics.load(this.hdr, Hdr.RX_ERR) || ErrCode.CLOSED;
+      if (flags & RxFlag.EOF) return ErrCode.CLOSED;
+      if (this.tm.immediate) return ErrCode.TIMEOUT;
+      this.maybeResume(true);
+      if (!this.eng.waitUntil(() => this.hasNews(), this.tm.waitDeadline())) return ErrCode.TIMEOUT;
+    }
+  }
+
+  /** Offset of the window in the ring and its length. */
+  private window(): [number, number] {
+    return [this.first & RX_MASK, (this.last - this.first) >>> 0];
+  }
+
+  /** '*l': up to LF, every CR dropped. */
+  receiveLine(prefix: Buffer): Received {
+    const parts: Buffer[] = prefix.length ? [prefix] : [];
+    for (;;) {
+      if (this.first === this.last) {
+        const err = this.fill();
+        if (err) return { ok: false, err, partial: join(parts) };
+      }
+      const [off, len] = this.window();
+      const win = this.rx.subarray(off, off + len);
+      const lf = win.indexOf(LF);
+      if (lf >= 0) {
+        const line = win.subarray(0, lf);
+        // Fast path: the whole line is in the window and has no CR. The caller decodes
+        // straight from shared memory before anything can overwrite it.
+        const data = parts.length === 0 && line.indexOf(CR) < 0 ? line : join([...parts, stripCR(line, true)]);
+        this.consume(lf + 1);
+        return { ok: true, data };
+      }
+      parts.push(stripCR(win, true));
+      this.consume(len);
+    }
+  }
+
+  /** A byte count: `wanted` bytes in all, prefix included (spec 6.13). */
+  receiveCount(wanted: number, prefix: Buffer): Received {
+    if (prefix.length > 0 && prefix.length >= wanted) return { ok: true, data: prefix };
+    const need = wanted - prefix.length;
+    // The window is always taken at least once, as LuaSocket's recvraw does (receive(0)).
+    let out: Buffer | null = null;
+    let got = 0;
+    do {
+      if (this.first === this.last) {
+        const err = this.fill(need - got >= FILL_BYTES ? need - got : FILL_BYTES);
+        if (err) return { ok: false, err, partial: concat(prefix, out, got) };
+      }
+      const [off, len] = this.window();
+      const take = Math.min(len, need - got);
+      if (out === null && take === need) {
+        // Everything in one piece: hand out a view, copied by the caller if it must outlive this call.
+        const data = concat(prefix, this.rx.subarray(off, off + take), take);
+        this.consume(take);
+        return { ok: true, data };
+      }
+      out ??= Buffer.allocUnsafe(Math.min(need, bufferConstants.MAX_LENGTH));
+      this.rx.copy(out, got, off, off + take);
+      got += take;
+      this.consume(take);
+    } while (got < need);
+    return { ok: true, data: concat(prefix, out, got) };
+  }
+
+  /** '*a': until the stream ends; success if anything new arrived (spec 6.13). */
+  receiveAll(prefix: Buffer): Received {
+    const parts: Buffer[] = prefix.length ? [prefix] : [];
+    let total = 0;
+    for (;;) {
+      if (this.first === this.last) {
+        // '*a' drains everything, so taking more than 8 KiB per fill is unobservable.
+        const err = this.fill(RX_RING_BYTES);
+        if (err === ErrCode.CLOSED && total > 0) return { ok: true, data: join(parts) };
+        if (err) return { ok: false, err, partial: join(parts) };
+      }
+      const [off, len] = this.window();
+      parts.push(Buffer.from(this.rx.subarray(off, off + len)));
+      total += len;
+      this.consume(len);
+    }
+  }
+
+  /**
+   * Sends `data` (already cut to the i..j range). Returns the number of bytes accepted
+   * and 0, or the bytes accepted before an ErrCode. Bytes count as sent once they are in
+   * the tx ring, whose size caps what the worker holds for a peer that does not read.
+   */
+  send(data: Uint8Array): [number, number] {
+    let done = 0;
+    while (done < data.length) {
+      const txErr = Atomics.load(this.hdr, Hdr.TX_ERR);
+      if (txErr || this.detached) return [done, txErr || ErrCode.CLOSED];
+      const head = Atomics.load(this.hdr, Hdr.TX_HEAD) >>> 0;
+      const tail = Atomics.load(this.hdr, Hdr.TX_TAIL) >>> 0;
+      const room = TX_RING_BYTES - ((head - tail) >>> 0);
+      if (room === 0) {
+        if (this.tm.immediate) return [done, ErrCode.TIMEOUT];
+        const ok = this.eng.waitUntil(
+          () => Atomics.load(this.hdr, Hdr.TX_TAIL) >>> 0 !== tail || Atomics.load(this.hdr, Hdr.TX_ERR) !== 0,
+          this.tm.waitDeadline(),
+        );
+        if (!ok) return [done, ErrCode.TIMEOUT];
+        continue;
+      }
+      const off = head & TX_MASK;
+      const n = Math.min(room, data.length - done, TX_RING_BYTES - off);
+      this.tx.set(data.subarray(done, done + n), off);
+      Atomics.store(this.hdr, Hdr.TX_HEAD, (head + n) | 0);
+      done += n;
+      this.stats.sent += n;
+      // The worker drains until the ring is empty; wake it only if it may have stopped.
+      if ((Atomics.load(this.hdr, Hdr.TX_TAIL) >>> 0) === head) this.eng.post({ op: 'kick', id: this.id });
+    }
+    return [done, 0];
+  }
+}
+
+function join(parts: Buffer[]): Buffer {
+  if (parts.length === 0) return EMPTY;
+  if (parts.length === 1) return parts[0] as Buffer;
+  return Buffer.concat(parts);
+}
+
+function concat(prefix: Buffer, body: Buffer | null, bodyLen: number): Buffer {
+  const b = body ? body.subarray(0, bodyLen) : EMPTY;
+  return prefix.length ? Buffer.concat([prefix, b]) : b;
+}
+
+/** A copy without CR bytes (or a plain copy when `copy` and there are none). */
+function stripCR(seg: Buffer, copy: boolean): Buffer {
+  let cr = seg.indexOf(CR);
+  if (cr < 0) return copy ? Buffer.from(seg) : seg;
+  const out = Buffer.allocUnsafe(seg.length);
+  let n = 0;
+  let from = 0;
+  while (cr >= 0) {
+    n += seg.copy(out, n, from, cr);
+    from = cr + 1;
+    cr = seg.indexOf(CR, from);
+  }
+  n += seg.copy(out, n, from);
+  return out.subarray(0, n);
+}

@@ -1,0 +1,135 @@
+/**
+ * The caller's side of the engine: starts this thread's I/O worker on first use, posts
+ * commands to it, and blocks the calling thread in Atomics.wait until a condition holds
+ * in shared memory or a deadline passes. Every wait is bounded and watches the worker's
+ * heartbeat, so a dead worker can never hang a caller.
+ */
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { type Command, Ctl, HEARTBEAT_DEAD_MS, type Reply, type WorkerData } from './protocol.js';
+
+/** Thrown (internally) when the I/O worker is gone; callers turn it into an error result. */
+export class WorkerDeadError extends Error {
+  constructor(reason: string) {
+    super(`luasocket: the I/O worker is gone (${reason})`);
+    this.name = 'WorkerDeadError';
+  }
+}
+
+type CommandBody = Command extends infer C ? (C extends { rid: number } ? Omit<C, 'rid'> : never) : never;
+
+/** How often a long wait wakes up to look at the worker's heartbeat. */
+const LIVENESS_SLICE_MS = 250;
+
+export class Engine {
+  readonly ctl: Int32Array;
+  private readonly worker: Worker;
+  private readonly replies: MessagePort;
+  private nextRid = 1;
+  private nextId = 1;
+  private dead: string | null = null;
+  /** Replies that arrived while waiting for another one. */
+  private readonly early = new Map<number, Reply>();
+
+  constructor() {
+    const sab = new SharedArrayBuffer(Ctl.WORDS * 4);
+    this.ctl = new Int32Array(sab);
+    const { port1, port2 } = new MessageChannel();
+    this.replies = port1;
+    const data: WorkerData = { ctl: sab, replyPort: port2 };
+    this.worker = new Worker(new URL('../worker/io-worker.js', import.meta.url), {
+      workerData: data,
+      transferList: [port2],
+      stdout: false,
+      stderr: false,
+    });
+    // The worker must never keep the process alive: a script that ends, exits.
+    this.worker.unref();
+    this.replies.unref();
+    this.worker.on('error', (err) => {
+      this.dead = String(err?.message ?? err);
+    });
+    this.worker.on('exit', (code) => {
+      this.dead ??= `exited with code ${code}`;
+    });
+  }
+
+  newId(): number {
+    return this.nextId++;
+  }
+
+  isDead(): boolean {
+    return this.dead !== null;
+  }
+
+  /** Fire-and-forget command. */
+  post(cmd: Command): void {
+    if (this.dead) return;
+    this.worker.postMessage(cmd);
+  }
+
+  /** Posts a command and blocks until its reply (no deadline: control calls are short). */
+  call(body: CommandBody, deadline = Number.POSITIVE_INFINITY): Reply | null {
+    this.assertAlive();
+    const rid = this.nextRid++;
+    this.worker.postMessage({ ...body, rid } as Command);
+    let got: Reply | undefined;
+    const ok = this.waitUntil(() => {
+      got = this.takeReply(rid);
+      return got !== undefined;
+    }, deadline);
+    return ok && got ? got : null;
+  }
+
+  private takeReply(rid: number): Reply | undefined {
+    const early = this.early.get(rid);
+    if (early) {
+      this.early.delete(rid);
+      return early;
+    }
+    for (;;) {
+      const msg = receiveMessageOnPort(this.replies);
+      if (!msg) return undefined;
+      const r = msg.message as Reply;
+      if (r.rid === rid) return r;
+      this.early.set(r.rid, r);
+    }
+  }
+
+  private assertAlive(): void {
+    if (this.dead) throw new WorkerDeadError(this.dead);
+  }
+
+  /**
+   * Blocks until `ready()` is true or `deadline` (a performance.now() value, Infinity for
+   * none) passes. Returns the final answer of `ready()`. The deadline is honoured to the
+   * whole millisecond, as LuaSocket's poll() waits are.
+   */
+  waitUntil(ready: () => boolean, deadline: number): boolean {
+    let lastBeat = Atomics.load(this.ctl, Ctl.HEARTBEAT);
+    let lastBeatAt = performance.now();
+    for (;;) {
+      const seq = Atomics.load(this.ctl, Ctl.SEQ);
+      if (ready()) return true;
+      const now = performance.now();
+      const left = Math.floor(deadline - now);
+      if (left <= 0) return ready();
+      const beat = Atomics.load(this.ctl, Ctl.HEARTBEAT);
+      if (beat !== lastBeat) {
+        lastBeat = beat;
+        lastBeatAt = now;
+      } else if (now - lastBeatAt > HEARTBEAT_DEAD_MS && Atomics.load(this.ctl, Ctl.READY) === 1) {
+        this.dead ??= 'no heartbeat';
+      }
+      this.assertAlive();
+      Atomics.wait(this.ctl, Ctl.SEQ, seq, Math.min(left, LIVENESS_SLICE_MS));
+    }
+  }
+}
+
+let current: Engine | null = null;
+
+/** This thread's engine, started on first use. */
+export function engine(): Engine {
+  if (current === null || current.isDead()) current = new Engine();
+  return current;
+}

@@ -1,0 +1,249 @@
+/**
+ * Typed loader for the luasocket_native N-API addon (native/luasocket.c).
+ *
+ * The addon wraps POSIX socket calls on raw file descriptors. Nothing in it
+ * throws except a TypeError for JS arguments of the wrong type (including a
+ * non-int32 number); failures come back as values:
+ *  - "errno" results are positive errno values, 0 meaning success;
+ *  - calls producing an fd return it, or -errno on failure;
+ *  - resolver calls return the raw EAI_* / h_errno code first.
+ */
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+/** Address family tag used across the addon: 4 = AF_INET, 6 = AF_INET6. */
+export type NativeFamily = 4 | 6;
+
+/** `[address, port, family]` as returned by getsockname/getpeername. */
+export type NativeSockName = [address: string, port: number, family: NativeFamily];
+
+/** One getaddrinfo result: `[family, numeric address, port]`. */
+export type NativeAddrInfo = [family: NativeFamily, address: string, port: number];
+
+/** A struct hostent, with addresses as numeric text. */
+export interface NativeHostent {
+  name: string;
+  aliases: string[];
+  addresses: string[];
+}
+
+/**
+ * Numeric constants for the build platform. Those marked optional are only
+ * present where the platform defines them.
+ */
+export interface NativeConstants {
+  readonly SOL_SOCKET: number;
+  readonly IPPROTO_TCP: number;
+  readonly IPPROTO_IPV6: number;
+  readonly SO_KEEPALIVE: number;
+  readonly SO_REUSEADDR: number;
+  readonly SO_REUSEPORT?: number;
+  readonly SO_RCVBUF: number;
+  readonly SO_SNDBUF: number;
+  readonly SO_ERROR: number;
+  readonly SO_LINGER: number;
+  readonly TCP_NODELAY: number;
+  readonly TCP_KEEPIDLE?: number;
+  readonly TCP_KEEPCNT?: number;
+  readonly TCP_KEEPINTVL?: number;
+  readonly TCP_DEFER_ACCEPT?: number;
+  readonly TCP_FASTOPEN?: number;
+  readonly TCP_FASTOPEN_CONNECT?: number;
+  readonly IPV6_V6ONLY: number;
+  // getaddrinfo / getnameinfo codes (negative on glibc).
+  readonly EAI_AGAIN: number;
+  readonly EAI_BADFLAGS: number;
+  readonly EAI_FAIL: number;
+  readonly EAI_FAMILY: number;
+  readonly EAI_MEMORY: number;
+  readonly EAI_NONAME: number;
+  readonly EAI_OVERFLOW?: number;
+  readonly EAI_SERVICE: number;
+  readonly EAI_SOCKTYPE: number;
+  readonly EAI_SYSTEM: number;
+  readonly EAI_ADDRFAMILY?: number;
+  readonly EAI_NODATA?: number;
+  // h_errno values for gethostbyname / gethostbyaddr.
+  readonly HOST_NOT_FOUND: number;
+  readonly TRY_AGAIN: number;
+  readonly NO_RECOVERY: number;
+  readonly NO_DATA: number;
+  readonly NETDB_INTERNAL: number;
+  // errno values.
+  readonly EBADF: number;
+  readonly EINVAL: number;
+  readonly ENOTCONN: number;
+  readonly EADDRINUSE: number;
+  readonly EACCES: number;
+  readonly ECONNREFUSED: number;
+  readonly EISCONN: number;
+  readonly EALREADY: number;
+  readonly EINPROGRESS: number;
+  readonly EAGAIN: number;
+  readonly ECONNRESET: number;
+  readonly EPIPE: number;
+  readonly ETIMEDOUT: number;
+  readonly ENOTSOCK: number;
+  readonly EAFNOSUPPORT: number;
+  readonly EINTR: number;
+}
+
+export interface NativeSockets {
+  /**
+   * Non-blocking, close-on-exec SOCK_STREAM socket; IPv6 sockets get
+   * IPV6_V6ONLY=1. Returns the fd, or -errno (-EAFNOSUPPORT for a bad family).
+   */
+  socket(family: NativeFamily): number;
+  /**
+   * Binds to a numeric IPv4/IPv6 literal. Returns 0 or errno: EINVAL when the
+   * literal does not parse or the port is outside 0..65535.
+   */
+  bind(fd: number, family: NativeFamily, address: string, port: number): number;
+  /** 0 or errno. */
+  listen(fd: number, backlog: number): number;
+  /** Local address, or errno. */
+  getsockname(fd: number): NativeSockName | number;
+  /** Peer address, or errno (ENOTCONN when unconnected). */
+  getpeername(fd: number): NativeSockName | number;
+  /** 0 or errno. */
+  setsockoptInt(fd: number, level: number, name: number, value: number): number;
+  /** `[errno, value]`; value is 0 on failure. */
+  getsockoptInt(fd: number, level: number, name: number): [errno: number, value: number];
+  /** SO_LINGER. 0 or errno. */
+  setLinger(fd: number, on: boolean, seconds: number): number;
+  /** SO_LINGER as `[errno, on, seconds]`. */
+  getLinger(fd: number): [errno: number, on: boolean, seconds: number];
+  /** Pending SO_ERROR value (reading clears it), or -errno if getsockopt failed. */
+  getSocketError(fd: number): number;
+  /** how: 0 = SHUT_RD, 1 = SHUT_WR, 2 = SHUT_RDWR. 0 or errno (EINVAL for bad how). */
+  shutdown(fd: number, how: 0 | 1 | 2): number;
+  /** 0 or errno. EINTR is reported as 0: Linux has released the fd anyway. */
+  close(fd: number): number;
+  /** fcntl(F_DUPFD_CLOEXEC): the new fd, or -errno. */
+  dup(fd: number): number;
+  /** 1 if the fd is a socket, 0 if not, -errno (e.g. -EBADF) on failure. */
+  isSocket(fd: number): number;
+  /**
+   * `[errno, family, type]` from SO_DOMAIN / SO_TYPE; family is 4 or 6 for IP
+   * sockets, otherwise the raw AF_* value. family/type are 0 on failure.
+   */
+  socketInfo(fd: number): [errno: number, family: number, type: number];
+  /** strerror text, e.g. 9 -> "Bad file descriptor". */
+  strerror(errno: number): string;
+  /** gai_strerror text for an EAI_* code. */
+  gaiStrerror(code: number): string;
+  /**
+   * getaddrinfo with SOCK_STREAM hints (family 0 = AF_UNSPEC), AI_PASSIVE when
+   * passive. `[code, entries]`, code being the raw EAI_* value (0 = ok); with
+   * EAI_SYSTEM a third element carries errno. Entries keep resolver order.
+   */
+  getaddrinfo(
+    host: string | null,
+    service: string | null,
+    family: 0 | 4 | 6,
+    passive: boolean,
+  ): [code: number, list: NativeAddrInfo[], errno?: number];
+  /**
+   * getnameinfo with flags 0 (numeric fallback allowed). host/service are null
+   * when not wanted or on failure; with EAI_SYSTEM a fourth element carries
+   * errno. A literal that does not parse gives EAI_NONAME, a bad port
+   * EAI_SERVICE, a bad family EAI_FAMILY.
+   */
+  getnameinfo(
+    family: NativeFamily,
+    address: string,
+    port: number,
+    wantHost: boolean,
+    wantService: boolean,
+  ): [code: number, host: string | null, service: string | null, errno?: number];
+  /**
+   * gethostbyname_r (IPv4). `[h_errno, hostent | null]`; h_errno is 0 on
+   * success, else HOST_NOT_FOUND / TRY_AGAIN / NO_RECOVERY / NO_DATA, or
+   * NETDB_INTERNAL (-1) with errno as a third element.
+   */
+  gethostbyname(name: string): [herrno: number, hostent: NativeHostent | null, errno?: number];
+  /**
+   * gethostbyaddr_r on an IPv4 address parsed with inet_aton (short forms such
+   * as "127.1" accepted); HOST_NOT_FOUND when it does not parse.
+   */
+  gethostbyaddr(ipv4: string): [herrno: number, hostent: NativeHostent | null, errno?: number];
+  /** hstrerror text for an h_errno value. */
+  hstrerror(herrno: number): string;
+  /** `[errno, name]`; name is "" on failure. */
+  gethostname(): [errno: number, name: string];
+  readonly constants: NativeConstants;
+}
+
+/** Candidate locations, relative to this file once compiled (dist/src/native.js). */
+const CANDIDATES = ['../../build/Release/luasocket_native.node', '../build/Release/luasocket_native.node'];
+
+const FUNCTIONS: readonly (keyof NativeSockets)[] = [
+  'socket',
+  'bind',
+  'listen',
+  'getsockname',
+  'getpeername',
+  'setsockoptInt',
+  'getsockoptInt',
+  'setLinger',
+  'getLinger',
+  'getSocketError',
+  'shutdown',
+  'close',
+  'dup',
+  'isSocket',
+  'socketInfo',
+  'strerror',
+  'gaiStrerror',
+  'getaddrinfo',
+  'getnameinfo',
+  'gethostbyname',
+  'gethostbyaddr',
+  'hstrerror',
+  'gethostname',
+];
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split('\n', 1)[0] ?? text;
+}
+
+/** Rejects a stale or foreign binary that lacks part of the expected surface. */
+function missingExports(mod: unknown): string[] {
+  if (typeof mod !== 'object' || mod === null) return ['(module is not an object)'];
+  const record = mod as Record<string, unknown>;
+  const missing = FUNCTIONS.filter((name) => typeof record[name] !== 'function');
+  if (typeof record.constants !== 'object' || record.constants === null) missing.push('constants');
+  return missing;
+}
+
+function load(): { native: NativeSockets | null; error: string | null } {
+  const require = createRequire(import.meta.url);
+  const failures: string[] = [];
+  for (const rel of CANDIDATES) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    let mod: unknown;
+    try {
+      mod = require(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      failures.push(code === 'MODULE_NOT_FOUND' ? `${path}: not found` : `${path}: ${firstLine(err)}`);
+      continue;
+    }
+    const missing = missingExports(mod);
+    if (missing.length === 0) return { native: mod as NativeSockets, error: null };
+    failures.push(`${path}: stale build, missing ${missing.join(', ')}`);
+  }
+  return {
+    native: null,
+    error: `luasocket_native addon unavailable (run \`npm run build:native\`): ${failures.join('; ')}`,
+  };
+}
+
+const loaded = load();
+
+/** The addon, or null when it could not be loaded (see nativeLoadError). */
+export const native: NativeSockets | null = loaded.native;
+
+/** One-line reason the addon failed to load, or null when it loaded. */
+export const nativeLoadError: string | null = loaded.error;

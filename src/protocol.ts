@@ -1,0 +1,154 @@
+import type { MessagePort } from 'node:worker_threads';
+
+/**
+ * The contract between the calling thread and the I/O worker. Both sides import this
+ * module and nothing else describes the shared memory: every offset lives here.
+ *
+ * Two kinds of shared memory:
+ *
+ * 1. The engine's control block (one per calling thread): a few Int32 words.
+ *    `SEQ` is the wake word. The worker bumps it and calls Atomics.notify after anything
+ *    a waiting caller might care about (data, EOF, connect settled, connection pending,
+ *    send space freed, a reply posted). The caller reads SEQ, checks its condition in
+ *    shared memory, and only then Atomics.wait()s on the value it read, so no wake-up is
+ *    ever lost. `HEARTBEAT` is bumped by the worker on a timer so a caller can tell a
+ *    dead worker from a quiet one.
+ *
+ * 2. One channel per socket: a header of Int32 words followed by two byte rings.
+ *    rx ring: the worker writes incoming bytes at RX_HEAD, the caller consumes at
+ *    RX_TAIL. tx ring: the caller writes outgoing bytes at TX_HEAD, the worker drains at
+ *    TX_TAIL. Heads and tails are free-running uint32 counters (stored in Int32 slots,
+ *    read with `>>> 0`); ring sizes are powers of two so `counter & (size - 1)` is the
+ *    offset and `(head - tail) >>> 0` the fill level, wrap-around included.
+ *    Each side only ever writes its own counter, so no locks are needed.
+ *
+ * Commands (caller -> worker) travel by postMessage; replies that the caller must wait
+ * for travel on a MessagePort that the caller drains with receiveMessageOnPort after a
+ * SEQ change. State that the caller polls (data, connect progress, pending accepts) is
+ * written into the channel header, never sent as messages.
+ */
+
+/** Words of the engine control block. */
+export const Ctl = {
+  SEQ: 0,
+  HEARTBEAT: 1,
+  /** Set to 1 by the worker once it is listening for commands. */
+  READY: 2,
+  /** Number of Int32 words. */
+  WORDS: 4,
+} as const;
+
+/** How often the worker bumps HEARTBEAT, and how long silence means it is dead. */
+export const HEARTBEAT_MS = 100;
+export const HEARTBEAT_DEAD_MS = 2000;
+
+/** Words of a channel header. */
+export const Hdr = {
+  RX_HEAD: 0,
+  RX_TAIL: 1,
+  /** Bit set of RxFlag. */
+  RX_FLAGS: 2,
+  /** ErrCode of the read side once RxFlag.ERROR is set. */
+  RX_ERR: 3,
+  TX_HEAD: 4,
+  TX_TAIL: 5,
+  /** ErrCode of the write side (0 = fine). Once set, sends fail with it. */
+  TX_ERR: 6,
+  /** ConnState of an outgoing connection. */
+  CONN_STATE: 7,
+  /** ErrCode of a failed connection attempt. */
+  CONN_ERR: 8,
+  /** Listeners: connections accepted by the kernel and queued in the worker. */
+  PENDING: 9,
+  /** The OS descriptor of the worker's socket, -1 when none. */
+  FD: 10,
+  /** Listeners: set once the server stopped for good (ErrCode). */
+  LISTEN_ERR: 11,
+  /** Number of Int32 words (the header is padded to 64 bytes). */
+  WORDS: 16,
+} as const;
+
+export const HEADER_BYTES = Hdr.WORDS * 4;
+
+export const RxFlag = {
+  EOF: 1,
+  ERROR: 2,
+  /** The worker stopped reading because the ring is full: the caller must send Resume. */
+  PAUSED: 4,
+} as const;
+
+export const ConnState = {
+  NONE: 0,
+  PENDING: 1,
+  /** Established, but no connect() call has confirmed it yet (Linux SS_CONNECTING). */
+  OPEN_UNCONFIRMED: 2,
+  OPEN: 3,
+  /** Failed; the error (CONN_ERR) has not been reported yet. */
+  FAILED: 4,
+  /** Failed and the error was already reported once. */
+  FAILED_REPORTED: 5,
+} as const;
+
+/**
+ * Error codes that travel through shared memory. Each maps to LuaSocket's exact text in
+ * errors.ts. Errors outside this list travel as errno numbers: ERRNO_BASE + errno.
+ */
+export const ErrCode = {
+  NONE: 0,
+  CLOSED: 1,
+  TIMEOUT: 2,
+  REFUSED: 3,
+  UNKNOWN: 4,
+  ERRNO_BASE: 1000,
+} as const;
+
+/** Ring sizes: powers of two. Memory is committed lazily by the OS as pages are touched. */
+export const RX_RING_BYTES = 1 << 20;
+export const TX_RING_BYTES = 1 << 20;
+
+/** LuaSocket's input buffer: one "fill" moves at most this many bytes (spec 5.1). */
+export const FILL_BYTES = 8192;
+
+/** Layout of a channel buffer. */
+export const Layout = {
+  rxOffset: HEADER_BYTES,
+  txOffset: HEADER_BYTES + RX_RING_BYTES,
+  total: HEADER_BYTES + RX_RING_BYTES + TX_RING_BYTES,
+} as const;
+
+export interface Channel {
+  id: number;
+  sab: SharedArrayBuffer;
+}
+
+/** Commands, caller -> worker. `rid` present means the caller waits for a Reply. */
+export type Command =
+  | { op: 'connect'; id: number; sab: SharedArrayBuffer; fd: number; host: string; port: number }
+  | {
+      op: 'listen';
+      rid: number;
+      id: number;
+      sab: SharedArrayBuffer;
+      fd: number;
+      backlog: number;
+    }
+  | { op: 'accept'; rid: number; id: number; newId: number; sab: SharedArrayBuffer }
+  | { op: 'adopt'; rid: number; id: number; sab: SharedArrayBuffer; fd: number }
+  | { op: 'kick'; id: number }
+  | { op: 'resume'; id: number }
+  | { op: 'shutdown'; id: number; how: 'send' | 'receive' | 'both' }
+  | { op: 'close'; id: number; rid?: number }
+  | { op: 'lookup'; rid: number; host: string; family: 0 | 4 | 6 }
+  | { op: 'ping'; rid: number };
+
+/** Replies, worker -> caller, on the reply port. */
+export type Reply =
+  | { rid: number; ok: true; fd?: number }
+  | { rid: number; ok: false; err: number }
+  | { rid: number; ok: true; addresses: Array<{ address: string; family: 4 | 6 }> }
+  | { rid: number; ok: false; lookupError: string };
+
+export interface WorkerData {
+  ctl: SharedArrayBuffer;
+  replyPort: MessagePort;
+}

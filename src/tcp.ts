@@ -1,0 +1,601 @@
+/**
+ * The TCP object (LuaSocket's tcp.c): one class whose kind moves master -> client or
+ * master -> server, the method-per-kind rules of spec 2.2, and every method's argument
+ * checks and result shapes.
+ *
+ * Descriptors: the caller keeps its own descriptor of each OS socket (created or dup'ed
+ * through the native helper) for control calls that need no I/O (getsockname,
+ * getpeername, options, shutdown, getfd). The I/O worker owns a second descriptor of the
+ * same socket for the actual traffic. So a socket the worker has already torn down (peer
+ * reset) still answers like the kernel does, and a descriptor number never goes stale.
+ */
+import { ABSENT, LuaError, arg, argError, checkNumber, checkOption, checkString, luaToNumber, numberToLuaString, optNumber } from './args.js';
+import { type Encoding, type Received, Stream } from './buffer.js';
+import { type Engine, WorkerDeadError, engine } from './engine.js';
+import { errText, errnoText } from './errors.js';
+import { type Candidate, familyName, requireNative, resolve } from './inet.js';
+import type { NativeFamily } from './native.js';
+import { type GetResult, type OptionValue, type SetResult, getOption, setOption } from './options.js';
+import { ConnState, ErrCode, Hdr, Layout } from './protocol.js';
+import { Timeout } from './timeout.js';
+
+export type Kind = 'master' | 'client' | 'server';
+export type Pattern = '*l' | '*a' | number | string;
+export type Data = string | Buffer;
+
+/** Results, as arrays of Lua return values (nil = null). */
+export type Ok = [1];
+export type Fail = [null, string];
+export type ReceiveResult<D extends Data> = [D] | [null, string, D];
+export type SendResult = [number] | [null, string, number];
+export type NameResult = [string, number, 'inet' | 'inet6'] | [null, string];
+export type StatsResult = [number, number, number];
+
+type ObjectFamily = 0 | NativeFamily;
+
+let objectCount = 0;
+
+/** The LuaSocket TCP object. `D` is the type received data comes back as. */
+export class TcpSocket<D extends Data = string> {
+  #kind: Kind;
+  #fd = -1;
+  #family: ObjectFamily;
+  #closed = false;
+  #stream: Stream | null = null;
+  #listener: { id: number; hdr: Int32Array } | null = null;
+  #eng: Engine | null = null;
+  /** After a failed attempt the next connect starts over on a fresh OS socket. */
+  #fresh = false;
+  #sendShut = false;
+  readonly #tm = new Timeout();
+  #birth = performance.now();
+  #stats = { received: 0, sent: 0 };
+  #encoding: Encoding = 'utf8';
+  readonly #addr: string;
+
+  /** @internal use socket.tcp(), tcp4(), tcp6(), connect() or bind(). */
+  constructor(kind: Kind, family: ObjectFamily, fd: number) {
+    this.#kind = kind;
+    this.#family = family;
+    this.#fd = fd;
+    objectCount += 1;
+    this.#addr = `0x${(0x55d0c0000000 + objectCount * 0x40).toString(16)}`;
+  }
+
+  /** LuaSocket's class name, e.g. 'tcp{client}'. */
+  get class(): string {
+    return `tcp{${this.#kind}}`;
+  }
+
+  toString(): string {
+    return `${this.class}: ${this.#addr}`;
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  #check(fname: string, ...kinds: Kind[]): void {
+    if (!kinds.includes(this.#kind)) {
+      const want = kinds.length === 1 ? `tcp{${kinds[0]}}` : 'tcp{any}';
+      throw new LuaError(`calling '${fname}' on bad self (${want} expected)`);
+    }
+  }
+
+  #engine(): Engine {
+    this.#eng ??= engine();
+    return this.#eng;
+  }
+
+  // ---------------------------------------------------------------- encoding
+
+  /**
+   * How received data comes back: 'utf8' (default) strings, 'latin1' strings with one
+   * char per byte (Lua's model: every byte round-trips), or 'buffer' for Buffers.
+   * String arguments (send data, prefixes) are encoded the same way ('buffer': UTF-8).
+   * Returns this object, typed for the new encoding. Not part of LuaSocket.
+   */
+  setencoding<E extends Encoding>(encoding: E): TcpSocket<E extends 'buffer' ? Buffer : string> {
+    if (encoding !== 'utf8' && encoding !== 'latin1' && encoding !== 'buffer') {
+      throw argError(1, 'setencoding', `invalid option '${String(encoding)}'`);
+    }
+    this.#encoding = encoding;
+    return this as unknown as TcpSocket<E extends 'buffer' ? Buffer : string>;
+  }
+
+  getencoding(): Encoding {
+    return this.#encoding;
+  }
+
+  #bytes(v: string | Uint8Array): Buffer {
+    if (typeof v !== 'string') return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    return Buffer.from(v, this.#encoding === 'latin1' ? 'latin1' : 'utf8');
+  }
+
+  #decode(b: Buffer, sab: SharedArrayBuffer | null): D {
+    if (this.#encoding === 'buffer') return (b.buffer === sab ? Buffer.from(b) : b) as D;
+    if (b.length > MAX_STRING_BYTES) return Buffer.from(b) as D;
+    return b.toString(this.#encoding === 'latin1' ? 'latin1' : 'utf8') as D;
+  }
+
+  // ---------------------------------------------------------------- sockets
+
+  /** Closes the caller's descriptor and forgets the I/O side (buffered input stays). */
+  #dropIo(): void {
+    if (this.#stream) {
+      this.#stream.detach();
+      this.#engine().post({ op: 'close', id: this.#stream.id });
+    }
+    if (this.#listener) {
+      this.#engine().post({ op: 'close', id: this.#listener.id });
+      this.#listener = null;
+    }
+  }
+
+  #closeFd(): void {
+    if (this.#fd >= 0) requireNative().close(this.#fd);
+    this.#fd = -1;
+  }
+
+  /** A fresh OS socket of `family` (LuaSocket's inet_trysocket). Returns an error text or null. */
+  #newSocket(family: NativeFamily): string | null {
+    this.#dropIo();
+    this.#stream = null;
+    this.#closeFd();
+    const fd = requireNative().socket(family);
+    if (fd < 0) return errnoText(-fd);
+    this.#fd = fd;
+    this.#closed = false;
+    this.#fresh = false;
+    this.#sendShut = false;
+    return null;
+  }
+
+  // ---------------------------------------------------------------- bind / listen
+
+  bind(address: string, port: string | number): Ok | Fail;
+  bind(...args: unknown[]): Ok | Fail {
+    this.#check('bind', 'master');
+    const address = checkString(arg(args, 0), 1, 'bind');
+    const port = checkString(arg(args, 1), 2, 'bind');
+    const err = this.trybind(address, port, this.#family);
+    return err === null ? [1] : [null, err];
+  }
+
+  /** Alias of bind, as in LuaSocket. */
+  setsockname(address: string, port: string | number): Ok | Fail;
+  setsockname(...args: unknown[]): Ok | Fail {
+    return (this.bind as (...a: unknown[]) => Ok | Fail)(...args);
+  }
+
+  /** @internal LuaSocket's inet_trybind; `hint` is the resolver family. */
+  trybind(address: string, port: string, hint: ObjectFamily): string | null {
+    const r = resolve(address === '*' ? null : address, port, hint, true);
+    if (!r.ok) return r.err;
+    let err: string | null = 'no info on address';
+    let current = this.#family;
+    for (const c of r.list) {
+      if (current !== c.family || this.#fd < 0 || this.#closed) {
+        err = this.#newSocket(c.family);
+        if (err) continue;
+        current = c.family;
+      }
+      const errno = requireNative().bind(this.#fd, c.family, c.address, c.port);
+      err = errno === 0 ? null : errnoText(errno);
+      if (err === null) {
+        this.#family = current;
+        break;
+      }
+    }
+    return err;
+  }
+
+  listen(backlog?: number | string | null): Ok | Fail;
+  listen(...args: unknown[]): Ok | Fail {
+    this.#check('listen', 'master');
+    const backlog = Math.trunc(optNumber(arg(args, 0), 1, 'listen', 32));
+    const n = requireNative();
+    const fd = this.#closed ? -1 : this.#fd;
+    if (fd < 0) return [null, errnoText(n.constants.EBADF)];
+    const errno = n.listen(fd, backlog | 0);
+    if (errno) return [null, errnoText(errno)];
+    const eng = this.#engine();
+    const id = eng.newId();
+    const sab = new SharedArrayBuffer(Layout.rxOffset);
+    const hdr = new Int32Array(sab, 0, Hdr.WORDS);
+    const r = eng.call({ op: 'listen', id, sab, fd: n.dup(fd), backlog: backlog | 0 });
+    if (!r || !r.ok) return [null, r && 'err' in r ? errText(r.err) : 'closed'];
+    this.#listener = { id, hdr };
+    this.#kind = 'server';
+    return [1];
+  }
+
+  // ---------------------------------------------------------------- accept
+
+  accept(): [TcpSocket<D>] | Fail {
+    this.#check('accept', 'server');
+    this.#tm.markStart();
+    const l = this.#listener;
+    if (!l || this.#closed) return [null, 'closed'];
+    const eng = this.#engine();
+    try {
+      for (;;) {
+        if (Atomics.load(l.hdr, Hdr.PENDING) > 0) {
+          const id = eng.newId();
+          const sab = new SharedArrayBuffer(Layout.total);
+          const r = eng.call({ op: 'accept', id: l.id, newId: id, sab });
+          if (r?.ok && 'fd' in r && typeof r.fd === 'number') {
+            const c = new TcpSocket<D>('client', this.#family, r.fd);
+            c.#encoding = this.#encoding;
+            c.#eng = eng;
+            c.#stream = new Stream(id, sab, eng, c.#tm, c.#stats);
+            return [c];
+          }
+          if (r && !r.ok && 'err' in r && r.err !== ErrCode.TIMEOUT) return [null, errText(r.err)];
+        }
+        const lerr = Atomics.load(l.hdr, Hdr.LISTEN_ERR);
+        if (lerr) return [null, errText(lerr)];
+        if (this.#tm.immediate) return [null, 'timeout'];
+        const ok = eng.waitUntil(() => Atomics.load(l.hdr, Hdr.PENDING) > 0 || Atomics.load(l.hdr, Hdr.LISTEN_ERR) !== 0, this.#tm.waitDeadline());
+        if (!ok) return [null, 'timeout'];
+      }
+    } catch (e) {
+      if (e instanceof WorkerDeadError) return [null, 'closed'];
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- connect
+
+  connect(address: string, port: string | number): Ok | Fail;
+  connect(...args: unknown[]): Ok | Fail {
+    this.#check('connect', 'master', 'client', 'server');
+    const address = checkString(arg(args, 0), 1, 'connect');
+    const port = checkString(arg(args, 1), 2, 'connect');
+    return this.tryconnect(address, port);
+  }
+
+  /** Alias of connect, as in LuaSocket. */
+  setpeername(address: string, port: string | number): Ok | Fail;
+  setpeername(...args: unknown[]): Ok | Fail {
+    return (this.connect as (...a: unknown[]) => Ok | Fail)(...args);
+  }
+
+  /** The repeat-connect rules of spec 6.6 for an object that already tried. */
+  #repeatConnect(s: Stream): Ok | Fail {
+    switch (Atomics.load(s.hdr, Hdr.CONN_STATE)) {
+      case ConnState.PENDING:
+        return [null, 'Operation already in progress'];
+      case ConnState.OPEN_UNCONFIRMED:
+        Atomics.store(s.hdr, Hdr.CONN_STATE, ConnState.OPEN);
+        return [1];
+      case ConnState.FAILED:
+        // Reported now; the socket is reset, so the next connect starts over.
+        Atomics.store(s.hdr, Hdr.CONN_STATE, ConnState.FAILED_REPORTED);
+        this.#fresh = true;
+        return [null, errText(Atomics.load(s.hdr, Hdr.CONN_ERR))];
+      case ConnState.FAILED_REPORTED:
+        this.#fresh = true;
+        return [null, 'closed'];
+      default:
+        return [null, 'already connected'];
+    }
+  }
+
+  /** @internal LuaSocket's meth_connect after the argument checks. */
+  tryconnect(address: string, port: string): Ok | Fail {
+    try {
+      return this.#tryconnect(address, port);
+    } catch (e) {
+      if (e instanceof WorkerDeadError) return [null, 'closed'];
+      throw e;
+    } finally {
+      // The class changes whatever the outcome, so a pending connect can be polled.
+      this.#kind = 'client';
+    }
+  }
+
+  /** LuaSocket's inet_tryconnect. */
+  #tryconnect(address: string, port: string): Ok | Fail {
+    this.#tm.markStart();
+    if (this.#kind === 'server' && !this.#closed) return [null, 'already connected'];
+    const s = this.#stream;
+    if (s && !this.#closed && !this.#fresh) {
+      const st = Atomics.load(s.hdr, Hdr.CONN_STATE);
+      if (st !== ConnState.FAILED_REPORTED || this.#fd >= 0) return this.#repeatConnect(s);
+    }
+    const r = resolve(address, port, this.#family, false, this.#tm.waitDeadline());
+    if (!r.ok) return [null, r.err];
+    let err = 'no info on address';
+    let current = this.#family;
+    for (const c of r.list) {
+      this.#tm.markStart();
+      if (current !== c.family || this.#fd < 0 || this.#closed || this.#fresh || this.#stream) {
+        const e = this.#newSocket(c.family);
+        if (e) {
+          err = e;
+          continue;
+        }
+        current = c.family;
+      }
+      const res = this.#attempt(c);
+      if (res === null || this.#tm.immediate) {
+        this.#family = current;
+        if (res === null) return [1];
+        return [null, res];
+      }
+      err = res;
+      this.#fresh = true;
+    }
+    return [null, err];
+  }
+
+  /** One connection attempt on the current socket: null on success, else the error text. */
+  #attempt(c: Candidate): string | null {
+    const n = requireNative();
+    const eng = this.#engine();
+    const id = eng.newId();
+    const sab = new SharedArrayBuffer(Layout.total);
+    const stream = new Stream(id, sab, eng, this.#tm, this.#stats);
+    this.#stream = stream;
+    Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.PENDING);
+    eng.post({ op: 'connect', id, sab, fd: n.dup(this.#fd), host: c.address, port: c.port });
+    if (this.#tm.immediate) return 'timeout';
+    const settled = () => Atomics.load(stream.hdr, Hdr.CONN_STATE) !== ConnState.PENDING;
+    if (!eng.waitUntil(settled, this.#tm.waitDeadline())) return 'timeout';
+    const st = Atomics.load(stream.hdr, Hdr.CONN_STATE);
+    if (st === ConnState.OPEN_UNCONFIRMED || st === ConnState.OPEN) return null;
+    // LuaSocket learns the failure by reading the error, which consumes it.
+    Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.FAILED_REPORTED);
+    return errText(Atomics.load(stream.hdr, Hdr.CONN_ERR));
+  }
+
+  // ---------------------------------------------------------------- close & state
+
+  close(): Ok {
+    this.#check('close', 'master', 'client', 'server');
+    this.#dropIo();
+    this.#closeFd();
+    this.#closed = true;
+    return [1];
+  }
+
+  dirty(): [boolean] {
+    this.#check('dirty', 'master', 'client', 'server');
+    return [this.#isDirty()];
+  }
+
+  #isDirty(): boolean {
+    return this.#kind === 'client' && this.#stream !== null && this.#stream.dirty();
+  }
+
+  getfd(): [number] {
+    this.#check('getfd', 'master', 'client', 'server');
+    return [this.#closed ? -1 : this.#fd];
+  }
+
+  /** Replaces the stored descriptor without closing the old one (returns no values). */
+  setfd(fd: number): [];
+  setfd(...args: unknown[]): [] {
+    this.#check('setfd', 'master', 'client', 'server');
+    const fd = Math.trunc(checkNumber(arg(args, 0), 1, 'setfd'));
+    this.#fd = fd;
+    this.#closed = fd < 0;
+    return [];
+  }
+
+  getfamily(): ['inet4' | 'inet6'] {
+    this.#check('getfamily', 'master', 'client', 'server');
+    return [this.#family === 6 ? 'inet6' : 'inet4'];
+  }
+
+  #name(which: 'getsockname' | 'getpeername'): NameResult {
+    this.#check(which, 'master', 'client', 'server');
+    const n = requireNative();
+    if (this.#closed || this.#fd < 0) return [null, errnoText(n.constants.EBADF)];
+    const r = n[which](this.#fd);
+    if (typeof r === 'number') return [null, errnoText(r)];
+    return [r[0], r[1], familyName(r[2])];
+  }
+
+  getsockname(): NameResult {
+    return this.#name('getsockname');
+  }
+
+  getpeername(): NameResult {
+    return this.#name('getpeername');
+  }
+
+  getoption(name: string): GetResult;
+  getoption(...args: unknown[]): GetResult {
+    this.#check('getoption', 'master', 'client', 'server');
+    const name = checkString(arg(args, 0), 1, 'getoption');
+    const fd = this.#closed ? -1 : this.#fd;
+    if (name === 'error' && this.#stream && fd >= 0) {
+      // The worker saw the failure first; LuaSocket's reader of SO_ERROR gets it once.
+      const s = this.#stream;
+      if (Atomics.load(s.hdr, Hdr.CONN_STATE) === ConnState.FAILED) {
+        Atomics.store(s.hdr, Hdr.CONN_STATE, ConnState.FAILED_REPORTED);
+        return [errText(Atomics.load(s.hdr, Hdr.CONN_ERR))];
+      }
+    }
+    return getOption(fd, name, errnoText);
+  }
+
+  setoption(name: string, value?: OptionValue | Record<string, unknown>): SetResult;
+  setoption(...args: unknown[]): SetResult {
+    this.#check('setoption', 'master', 'client', 'server');
+    const name = checkString(arg(args, 0), 1, 'setoption');
+    return setOption(this.#closed ? -1 : this.#fd, name, arg(args, 1));
+  }
+
+  settimeout(value?: number | string | null, mode?: string | null): Ok;
+  settimeout(...args: unknown[]): Ok {
+    this.#check('settimeout', 'master', 'client', 'server');
+    const t = optNumber(arg(args, 0), 1, 'settimeout', -1);
+    const m = arg(args, 1);
+    const mode = m === ABSENT || m === null || m === undefined ? 'b' : checkString(m, 2, 'settimeout');
+    switch (mode[0]) {
+      case 'b':
+        this.#tm.block = t;
+        break;
+      case 't':
+      case 'r':
+        this.#tm.total = t;
+        break;
+      default:
+        throw argError(2, 'settimeout', 'invalid timeout mode');
+    }
+    return [1];
+  }
+
+  gettimeout(): [number, number] {
+    this.#check('gettimeout', 'master', 'client', 'server');
+    return [this.#tm.block, this.#tm.total];
+  }
+
+  getstats(): StatsResult {
+    this.#check('getstats', 'client');
+    return [this.#stats.received, this.#stats.sent, (performance.now() - this.#birth) / 1000];
+  }
+
+  setstats(received?: number | null, sent?: number | null, age?: number | null): Ok;
+  setstats(...args: unknown[]): Ok {
+    this.#check('setstats', 'client');
+    const r = arg(args, 0);
+    const s = arg(args, 1);
+    if (r !== ABSENT && r !== null && r !== undefined) this.#stats.received = Math.trunc(checkNumber(r, 1, 'setstats'));
+    if (s !== ABSENT && s !== null && s !== undefined) this.#stats.sent = Math.trunc(checkNumber(s, 2, 'setstats'));
+    const age = luaToNumber(arg(args, 2));
+    if (age !== null) this.#birth = performance.now() - age * 1000;
+    return [1];
+  }
+
+  shutdown(how?: 'both' | 'send' | 'receive'): Ok;
+  shutdown(...args: unknown[]): Ok {
+    this.#check('shutdown', 'client');
+    const how = checkOption(arg(args, 0), 1, 'shutdown', ['both', 'send', 'receive'] as const, 'both');
+    if (how !== 'receive') this.#sendShut = true;
+    if (!this.#closed && this.#fd >= 0) requireNative().shutdown(this.#fd, how === 'receive' ? 0 : how === 'send' ? 1 : 2);
+    return [1];
+  }
+
+  // ---------------------------------------------------------------- data
+
+  /** The stream to use for I/O, consuming a failed connect's pending error first. */
+  #io(): Stream | null {
+    const s = this.#stream;
+    if (!s || this.#fresh) return s && this.#closed ? s : null;
+    if (Atomics.load(s.hdr, Hdr.CONN_STATE) === ConnState.FAILED) Atomics.store(s.hdr, Hdr.CONN_STATE, ConnState.FAILED_REPORTED);
+    return s;
+  }
+
+  receive(pattern?: Pattern | null, prefix?: string | Uint8Array | null): ReceiveResult<D>;
+  receive(...args: unknown[]): ReceiveResult<D> {
+    this.#check('receive', 'client');
+    const p = arg(args, 1);
+    let prefix: Buffer;
+    if (p === ABSENT || p === null || p === undefined) prefix = EMPTY;
+    else if (p instanceof Uint8Array) prefix = this.#bytes(p);
+    else prefix = this.#bytes(checkString(p, 2, 'receive'));
+    this.#tm.markStart();
+    const pat = arg(args, 0);
+    const num = typeof pat === 'number' || typeof pat === 'string' ? luaToNumber(pat) : null;
+    let mode: 'line' | 'all' | 'count';
+    let wanted = 0;
+    if (num !== null) {
+      if (!(num >= 0)) throw argError(1, 'receive', 'invalid receive pattern');
+      mode = 'count';
+      wanted = Math.trunc(num);
+    } else {
+      const s = pat === ABSENT || pat === null || pat === undefined ? '*l' : checkString(pat, 1, 'receive');
+      if (s.startsWith('*l')) mode = 'line';
+      else if (s.startsWith('*a')) mode = 'all';
+      else throw argError(1, 'receive', 'invalid receive pattern');
+    }
+    const s = this.#io();
+    if (!s) {
+      if (mode === 'count' && prefix.length > 0 && prefix.length >= wanted) return [this.#decode(prefix, null)];
+      return [null, 'closed', this.#decode(prefix, null)];
+    }
+    let r: Received;
+    try {
+      r = mode === 'line' ? s.receiveLine(prefix) : mode === 'all' ? s.receiveAll(prefix) : s.receiveCount(wanted, prefix);
+    } catch (e) {
+      if (e instanceof WorkerDeadError) return [null, 'closed', this.#decode(prefix, null)];
+      throw e;
+    }
+    if (r.ok) return [this.#decode(r.data, s.sab)];
+    return [null, errText(r.err), this.#decode(r.partial, s.sab)];
+  }
+
+  send(data: string | Uint8Array | number, i?: number | string | null, j?: number | string | null): SendResult;
+  send(...args: unknown[]): SendResult {
+    this.#check('send', 'client');
+    const d = arg(args, 0);
+    let bytes: Buffer;
+    if (d instanceof Uint8Array) bytes = this.#bytes(d);
+    else if (typeof d === 'string') bytes = this.#bytes(d);
+    else if (typeof d === 'number') bytes = Buffer.from(numberToLuaString(d));
+    else throw argError(1, 'send', `string expected, got ${d === ABSENT ? 'no value' : luaTypeNameOf(d)}`);
+    const size = bytes.length;
+    let start = Math.trunc(optNumber(arg(args, 1), 2, 'send', 1));
+    let end = Math.trunc(optNumber(arg(args, 2), 3, 'send', -1));
+    this.#tm.markStart();
+    if (start < 0) start = size + start + 1;
+    if (end < 0) end = size + end + 1;
+    if (start < 1) start = 1;
+    if (end > size) end = size;
+    if (start > end) return [start - 1];
+    const s = this.#io();
+    if (!s || this.#closed || this.#sendShut) return [null, 'closed', start - 1];
+    try {
+      const [sent, err] = s.send(bytes.subarray(start - 1, end));
+      if (err) return [null, errText(err), start - 1 + sent];
+      return [start - 1 + sent];
+    } catch (e) {
+      if (e instanceof WorkerDeadError) return [null, 'closed', start - 1];
+      throw e;
+    }
+  }
+
+  // ---------------------------------------------------------------- select support
+
+  /** @internal readiness for socket.select. */
+  selectState(): { fd: number; dirty: boolean; readable: boolean; writable: boolean; engine: Engine | null } {
+    return { fd: this.#closed ? -1 : this.#fd, ...this.#readiness() };
+  }
+
+  #readiness(): { dirty: boolean; readable: boolean; writable: boolean; engine: Engine | null } {
+    const eng = this.#eng;
+    if (this.#closed) return { dirty: this.#isDirty(), readable: false, writable: false, engine: eng };
+    if (this.#kind === 'server') {
+      const l = this.#listener;
+      const readable = l !== null && (Atomics.load(l.hdr, Hdr.PENDING) > 0 || Atomics.load(l.hdr, Hdr.LISTEN_ERR) !== 0);
+      return { dirty: false, readable, writable: false, engine: eng };
+    }
+    const s = this.#stream;
+    if (this.#kind === 'master' || !s || this.#fresh) {
+      // A socket that is neither connected nor listening polls as readable and writable.
+      const has = this.#fd >= 0;
+      return { dirty: false, readable: has, writable: has, engine: eng };
+    }
+    const st = Atomics.load(s.hdr, Hdr.CONN_STATE);
+    if (st === ConnState.PENDING) return { dirty: s.dirty(), readable: false, writable: false, engine: eng };
+    if (st === ConnState.FAILED || st === ConnState.FAILED_REPORTED) return { dirty: s.dirty(), readable: true, writable: true, engine: eng };
+    return { dirty: s.dirty(), readable: s.osReadable(), writable: s.osWritable(), engine: eng };
+  }
+}
+
+const EMPTY = Buffer.alloc(0);
+const MAX_STRING_BYTES = 0x1fffffe8;
+
+function luaTypeNameOf(v: unknown): string {
+  if (v === null || v === undefined) return 'nil';
+  if (typeof v === 'boolean') return 'boolean';
+  if (typeof v === 'function') return 'function';
+  if (typeof (v as { getfd?: unknown }).getfd === 'function') return 'userdata';
+  return 'table';
+}
