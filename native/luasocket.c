@@ -25,6 +25,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -367,6 +368,58 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   if (err == EINTR) err = 0;
 #endif
   return js_int(env, err);
+}
+
+/*
+ * send(2) without blocking and without SIGPIPE: the caller thread writes straight into
+ * the kernel, so "sent" means what LuaSocket means (accepted by the OS), and bytes a
+ * script sent survive the script's exit. Returns bytes sent, or -errno.
+ */
+static napi_value js_send(napi_env env, napi_callback_info info) {
+  GET_ARGS(4);
+  int32_t fd, offset, length;
+  if (!arg_int(env, argv[0], "fd", &fd) || !arg_int(env, argv[2], "offset", &offset) ||
+      !arg_int(env, argv[3], "length", &length))
+    return NULL;
+  bool is_ta = false;
+  napi_is_typedarray(env, argv[1], &is_ta);
+  if (!is_ta) return throw_type(env, "data", "a Uint8Array"), NULL;
+  napi_typedarray_type type;
+  size_t len;
+  void *data;
+  napi_get_typedarray_info(env, argv[1], &type, &len, &data, NULL, NULL);
+  if (type != napi_uint8_array || offset < 0 || length < 0 || (size_t)offset + (size_t)length > len)
+    return js_int(env, -EINVAL);
+  ssize_t n;
+  do {
+    n = send(fd, (const char *)data + offset, (size_t)length, MSG_NOSIGNAL | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  return js_int(env, n < 0 ? -errno : (int32_t)n);
+}
+
+/*
+ * poll(2) on one descriptor. events/revents use 1 = readable, 4 = writable, 8 = error,
+ * 16 = hang-up (POLLIN/POLLOUT/POLLERR/POLLHUP on Linux). Returns revents (0 on
+ * timeout) or -errno; EINTR is returned as such so the caller can recompute its deadline.
+ */
+static napi_value js_poll(napi_env env, napi_callback_info info) {
+  GET_ARGS(3);
+  int32_t fd, events, timeout_ms;
+  if (!arg_int(env, argv[0], "fd", &fd) || !arg_int(env, argv[1], "events", &events) ||
+      !arg_int(env, argv[2], "timeoutMs", &timeout_ms))
+    return NULL;
+  struct pollfd p = {.fd = fd, .events = 0, .revents = 0};
+  if (events & 1) p.events |= POLLIN;
+  if (events & 4) p.events |= POLLOUT;
+  int rc = poll(&p, 1, timeout_ms);
+  if (rc < 0) return js_int(env, -errno);
+  int out = 0;
+  if (p.revents & POLLIN) out |= 1;
+  if (p.revents & POLLOUT) out |= 4;
+  if (p.revents & POLLERR) out |= 8;
+  if (p.revents & POLLHUP) out |= 16;
+  if (p.revents & POLLNVAL) out |= 32;
+  return js_int(env, out);
 }
 
 static napi_value js_dup(napi_env env, napi_callback_info info) {
@@ -814,6 +867,8 @@ NAPI_MODULE_INIT() {
       FN("shutdown", js_shutdown),
       FN("close", js_close),
       FN("dup", js_dup),
+      FN("send", js_send),
+      FN("poll", js_poll),
       FN("isSocket", js_is_socket),
       FN("socketInfo", js_socket_info),
       FN("strerror", js_strerror),

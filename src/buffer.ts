@@ -9,16 +9,20 @@
  * kernel's queue. So dirty(), select's dirty rule, receive(0) and what a failed call
  * consumes match LuaSocket, and a receive that the ring can satisfy never leaves this
  * thread.
+ *
+ * Output: sends go straight to the kernel with a non-blocking send(2) on the caller's own
+ * descriptor (no worker round trip), waiting in poll(2) while the kernel buffer is full.
  */
 import { constants as bufferConstants } from 'node:buffer';
 import type { Engine } from './engine.js';
-import { ErrCode, FILL_BYTES, Hdr, Layout, RX_RING_BYTES, RxFlag, TX_RING_BYTES } from './protocol.js';
+import { constants as osConstants } from 'node:os';
+import { requireNative } from './inet.js';
+import { ErrCode, FILL_BYTES, Hdr, Layout, RX_RING_BYTES, RxFlag } from './protocol.js';
 import type { Timeout } from './timeout.js';
 
 export type Encoding = 'utf8' | 'latin1' | 'buffer';
 
 const RX_MASK = RX_RING_BYTES - 1;
-const TX_MASK = TX_RING_BYTES - 1;
 const LF = 10;
 const CR = 13;
 const EMPTY = Buffer.alloc(0);
@@ -30,7 +34,6 @@ export type Received = { ok: true; data: Buffer } | { ok: false; err: number; pa
 export class Stream {
   readonly hdr: Int32Array;
   private readonly rx: Buffer;
-  private readonly tx: Buffer;
   /** LuaSocket's input buffer: the window [first, last) of the rx ring (uint32 counters). */
   private first = 0;
   private last = 0;
@@ -48,7 +51,6 @@ export class Stream {
   ) {
     this.hdr = new Int32Array(sab, 0, Hdr.WORDS);
     this.rx = Buffer.from(sab, Layout.rxOffset, RX_RING_BYTES);
-    this.tx = Buffer.from(sab, Layout.txOffset, TX_RING_BYTES);
   }
 
   /** Stop reading from the worker; what is already in LuaSocket's buffer stays. */
@@ -67,13 +69,6 @@ export class Stream {
     return (Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0) !== this.last || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0;
   }
 
-  /** select() writability: room in the tx ring, or an error a send would report. */
-  osWritable(): boolean {
-    if (this.detached) return false;
-    if (Atomics.load(this.hdr, Hdr.TX_ERR) !== 0) return true;
-    const used = (Atomics.load(this.hdr, Hdr.TX_HEAD) - Atomics.load(this.hdr, Hdr.TX_TAIL)) >>> 0;
-    return used < TX_RING_BYTES;
-  }
 
   private consume(n: number): void {
     this.first = (this.first + n) >>> 0;
@@ -193,37 +188,42 @@ export class Stream {
   }
 
   /**
-   * Sends `data` (already cut to the i..j range). Returns the number of bytes accepted
-   * and 0, or the bytes accepted before an ErrCode. Bytes count as sent once they are in
-   * the tx ring, whose size caps what the worker holds for a peer that does not read.
+   * Sends `data` (already cut to the i..j range) on the caller's descriptor `fd`.
+   * Returns the bytes the kernel accepted and 0, or the bytes accepted before an ErrCode.
+   * While the kernel's buffer is full it waits for room, per the timeout rules.
    */
-  send(data: Uint8Array): [number, number] {
+  send(fd: number, data: Uint8Array): [number, number] {
+    const n = requireNative();
     let done = 0;
     while (done < data.length) {
-      const txErr = Atomics.load(this.hdr, Hdr.TX_ERR);
-      if (txErr || this.detached) return [done, txErr || ErrCode.CLOSED];
-      const head = Atomics.load(this.hdr, Hdr.TX_HEAD) >>> 0;
-      const tail = Atomics.load(this.hdr, Hdr.TX_TAIL) >>> 0;
-      const room = TX_RING_BYTES - ((head - tail) >>> 0);
-      if (room === 0) {
-        if (this.tm.immediate) return [done, ErrCode.TIMEOUT];
-        const ok = this.eng.waitUntil(
-          () => Atomics.load(this.hdr, Hdr.TX_TAIL) >>> 0 !== tail || Atomics.load(this.hdr, Hdr.TX_ERR) !== 0,
-          this.tm.waitDeadline(),
-        );
-        if (!ok) return [done, ErrCode.TIMEOUT];
+      if (this.detached) return [done, ErrCode.CLOSED];
+      const r = n.send(fd, data, done, Math.min(data.length - done, MAX_SEND));
+      if (r >= 0) {
+        done += r;
+        this.stats.sent += r;
         continue;
       }
-      const off = head & TX_MASK;
-      const n = Math.min(room, data.length - done, TX_RING_BYTES - off);
-      this.tx.set(data.subarray(done, done + n), off);
-      Atomics.store(this.hdr, Hdr.TX_HEAD, (head + n) | 0);
-      done += n;
-      this.stats.sent += n;
-      // The worker drains until the ring is empty; wake it only if it may have stopped.
-      if ((Atomics.load(this.hdr, Hdr.TX_TAIL) >>> 0) === head) this.eng.post({ op: 'kick', id: this.id });
+      if (-r !== EAGAIN) return [done, ErrCode.ERRNO_BASE - r];
+      if (this.tm.immediate || !waitWritable(fd, this.tm.waitDeadline())) return [done, ErrCode.TIMEOUT];
     }
     return [done, 0];
+  }
+}
+
+const EAGAIN = osConstants.errno.EAGAIN;
+/** Largest piece handed to one send(2). */
+const MAX_SEND = 1 << 24;
+/** Long waits for room are cut in slices so that process.exit never waits on a syscall. */
+const POLL_SLICE_MS = 100;
+
+/** Blocks (in poll) until `fd` is writable or failed, or `deadline` passes. */
+export function waitWritable(fd: number, deadline: number): boolean {
+  const n = requireNative();
+  for (;;) {
+    const left = Math.floor(deadline - performance.now());
+    const r = n.poll(fd, 4, Math.max(0, Math.min(left, POLL_SLICE_MS)));
+    if (r > 0) return true;
+    if (left <= 0) return false;
   }
 }
 

@@ -120,6 +120,10 @@ export interface NativeSockets {
   /** 0 or errno. EINTR is reported as 0: Linux has released the fd anyway. */
   close(fd: number): number;
   /** fcntl(F_DUPFD_CLOEXEC): the new fd, or -errno. */
+  /** Non-blocking send(2) with MSG_NOSIGNAL: bytes sent, or -errno. */
+  send(fd: number, data: Uint8Array, offset: number, length: number): number;
+  /** poll(2) on one fd; events/revents: 1 readable, 4 writable, 8 error, 16 hang-up, 32 invalid. -errno on failure. */
+  poll(fd: number, events: number, timeoutMs: number): number;
   dup(fd: number): number;
   /** 1 if the fd is a socket, 0 if not, -errno (e.g. -EBADF) on failure. */
   isSocket(fd: number): number;
@@ -191,6 +195,8 @@ const FUNCTIONS: readonly (keyof NativeSockets)[] = [
   'shutdown',
   'close',
   'dup',
+  'send',
+  'poll',
   'isSocket',
   'socketInfo',
   'strerror',

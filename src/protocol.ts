@@ -14,18 +14,25 @@ import type { MessagePort } from 'node:worker_threads';
  *    ever lost. `HEARTBEAT` is bumped by the worker on a timer so a caller can tell a
  *    dead worker from a quiet one.
  *
- * 2. One channel per socket: a header of Int32 words followed by two byte rings.
- *    rx ring: the worker writes incoming bytes at RX_HEAD, the caller consumes at
- *    RX_TAIL. tx ring: the caller writes outgoing bytes at TX_HEAD, the worker drains at
- *    TX_TAIL. Heads and tails are free-running uint32 counters (stored in Int32 slots,
- *    read with `>>> 0`); ring sizes are powers of two so `counter & (size - 1)` is the
- *    offset and `(head - tail) >>> 0` the fill level, wrap-around included.
- *    Each side only ever writes its own counter, so no locks are needed.
+ * 2. One channel per socket: a header of Int32 words followed by the rx ring. The
+ *    worker writes incoming bytes at RX_HEAD, the caller consumes at RX_TAIL. Both are
+ *    free-running uint32 counters (stored in Int32 slots, read with `>>> 0`); the ring
+ *    size is a power of two so `counter & (size - 1)` is the offset and
+ *    `(head - tail) >>> 0` the fill level, wrap-around included. Each side only ever
+ *    writes its own counter, so no locks are needed.
+ *
+ *    There is no tx ring: the caller sends with a non-blocking send(2) on its own
+ *    descriptor of the socket (native helper), so a byte counts as sent exactly when the
+ *    kernel accepted it, as in LuaSocket, and what a script sent survives its exit.
  *
  * Commands (caller -> worker) travel by postMessage; replies that the caller must wait
  * for travel on a MessagePort that the caller drains with receiveMessageOnPort after a
  * SEQ change. State that the caller polls (data, connect progress, pending accepts) is
  * written into the channel header, never sent as messages.
+ *
+ * Descriptors: the caller and the worker each hold their own descriptor (a dup) of every
+ * OS socket. The worker's drives node:net; the caller's serves sends and control calls
+ * (names, options, shutdown) without a round trip, and outlives the worker's teardown.
  */
 
 /** Words of the engine control block. */
@@ -50,20 +57,16 @@ export const Hdr = {
   RX_FLAGS: 2,
   /** ErrCode of the read side once RxFlag.ERROR is set. */
   RX_ERR: 3,
-  TX_HEAD: 4,
-  TX_TAIL: 5,
-  /** ErrCode of the write side (0 = fine). Once set, sends fail with it. */
-  TX_ERR: 6,
   /** ConnState of an outgoing connection. */
-  CONN_STATE: 7,
+  CONN_STATE: 4,
   /** ErrCode of a failed connection attempt. */
-  CONN_ERR: 8,
+  CONN_ERR: 5,
   /** Listeners: connections accepted by the kernel and queued in the worker. */
-  PENDING: 9,
+  PENDING: 6,
   /** The OS descriptor of the worker's socket, -1 when none. */
-  FD: 10,
+  FD: 7,
   /** Listeners: set once the server stopped for good (ErrCode). */
-  LISTEN_ERR: 11,
+  LISTEN_ERR: 8,
   /** Number of Int32 words (the header is padded to 64 bytes). */
   WORDS: 16,
 } as const;
@@ -102,9 +105,8 @@ export const ErrCode = {
   ERRNO_BASE: 1000,
 } as const;
 
-/** Ring sizes: powers of two. Memory is committed lazily by the OS as pages are touched. */
+/** The rx ring size: a power of two. Memory is committed lazily as pages are touched. */
 export const RX_RING_BYTES = 1 << 20;
-export const TX_RING_BYTES = 1 << 20;
 
 /** LuaSocket's input buffer: one "fill" moves at most this many bytes (spec 5.1). */
 export const FILL_BYTES = 8192;
@@ -112,8 +114,7 @@ export const FILL_BYTES = 8192;
 /** Layout of a channel buffer. */
 export const Layout = {
   rxOffset: HEADER_BYTES,
-  txOffset: HEADER_BYTES + RX_RING_BYTES,
-  total: HEADER_BYTES + RX_RING_BYTES + TX_RING_BYTES,
+  total: HEADER_BYTES + RX_RING_BYTES,
 } as const;
 
 export interface Channel {
@@ -134,9 +135,7 @@ export type Command =
     }
   | { op: 'accept'; rid: number; id: number; newId: number; sab: SharedArrayBuffer }
   | { op: 'adopt'; rid: number; id: number; sab: SharedArrayBuffer; fd: number }
-  | { op: 'kick'; id: number }
   | { op: 'resume'; id: number }
-  | { op: 'shutdown'; id: number; how: 'send' | 'receive' | 'both' }
   | { op: 'close'; id: number; rid?: number }
   | { op: 'lookup'; rid: number; host: string; family: 0 | 4 | 6 }
   | { op: 'ping'; rid: number };

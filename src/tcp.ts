@@ -46,7 +46,6 @@ export class TcpSocket<D extends Data = string> {
   #eng: Engine | null = null;
   /** After a failed attempt the next connect starts over on a fresh OS socket. */
   #fresh = false;
-  #sendShut = false;
   readonly #tm = new Timeout();
   #birth = performance.now();
   #stats = { received: 0, sent: 0 };
@@ -149,7 +148,6 @@ export class TcpSocket<D extends Data = string> {
     this.#fd = fd;
     this.#closed = false;
     this.#fresh = false;
-    this.#sendShut = false;
     return null;
   }
 
@@ -477,8 +475,13 @@ export class TcpSocket<D extends Data = string> {
   shutdown(...args: unknown[]): Ok {
     this.#check('shutdown', 'client');
     const how = checkOption(arg(args, 0), 1, 'shutdown', ['both', 'send', 'receive'] as const, 'both');
-    if (how !== 'receive') this.#sendShut = true;
-    if (!this.#closed && this.#fd >= 0) requireNative().shutdown(this.#fd, how === 'receive' ? 0 : how === 'send' ? 1 : 2);
+    if (this.#closed || this.#fd < 0) return [1];
+    if (how === 'receive') {
+      requireNative().shutdown(this.#fd, 0);
+      return [1];
+    }
+    // Sends went straight to the kernel, so the FIN follows every byte already sent.
+    requireNative().shutdown(this.#fd, how === 'send' ? 1 : 2);
     return [1];
   }
 
@@ -550,15 +553,10 @@ export class TcpSocket<D extends Data = string> {
     if (end > size) end = size;
     if (start > end) return [start - 1];
     const s = this.#io();
-    if (!s || this.#closed || this.#sendShut) return [null, 'closed', start - 1];
-    try {
-      const [sent, err] = s.send(bytes.subarray(start - 1, end));
-      if (err) return [null, errText(err), start - 1 + sent];
-      return [start - 1 + sent];
-    } catch (e) {
-      if (e instanceof WorkerDeadError) return [null, 'closed', start - 1];
-      throw e;
-    }
+    if (!s || this.#closed || this.#fd < 0) return [null, 'closed', start - 1];
+    const [sent, err] = s.send(this.#fd, bytes.subarray(start - 1, end));
+    if (err) return [null, errText(err), start - 1 + sent];
+    return [start - 1 + sent];
   }
 
   // ---------------------------------------------------------------- select support
@@ -585,7 +583,7 @@ export class TcpSocket<D extends Data = string> {
     const st = Atomics.load(s.hdr, Hdr.CONN_STATE);
     if (st === ConnState.PENDING) return { dirty: s.dirty(), readable: false, writable: false, engine: eng };
     if (st === ConnState.FAILED || st === ConnState.FAILED_REPORTED) return { dirty: s.dirty(), readable: true, writable: true, engine: eng };
-    return { dirty: s.dirty(), readable: s.osReadable(), writable: s.osWritable(), engine: eng };
+    return { dirty: s.dirty(), readable: s.osReadable(), writable: this.#fd >= 0 && requireNative().poll(this.#fd, 4, 0) > 0, engine: eng };
   }
 }
 

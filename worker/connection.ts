@@ -1,25 +1,20 @@
 /**
- * One node:net socket and its channel: incoming bytes go into the rx ring, outgoing bytes
- * are drained from the tx ring. Backpressure both ways: the socket is paused while the rx
- * ring is full, and the tx ring is only drained as fast as the kernel takes the data, so
- * the caller's send blocks (and can time out) exactly when the peer stops reading.
+ * One node:net socket and its rx ring: incoming bytes go into the ring, and the socket is
+ * paused while the ring is full, so a peer that floods a script that does not read holds
+ * memory at the ring's size. Sends do not pass through here: the caller writes straight
+ * into the kernel (see buffer.ts), so only the read side lives in the worker.
  */
 import type { Socket } from 'node:net';
-import { ConnState, ErrCode, Hdr, Layout, RX_RING_BYTES, RxFlag, TX_RING_BYTES } from '../src/protocol.js';
+import { ConnState, ErrCode, Hdr, Layout, RX_RING_BYTES, RxFlag } from '../src/protocol.js';
 import { errCodeOf } from '../src/errors.js';
-
-/** Largest single write handed to the kernel from the tx ring. */
-const MAX_WRITE = 256 * 1024;
 
 export class Connection {
   readonly hdr: Int32Array;
   private readonly rx: Buffer;
-  private readonly tx: Buffer;
   /** Bytes that arrived while the rx ring was full, oldest first. */
   private pending: Buffer[] = [];
   private eofSeen = false;
   private errSeen = 0;
-  private writing = false;
   private closed = false;
 
   constructor(
@@ -30,7 +25,6 @@ export class Connection {
   ) {
     this.hdr = new Int32Array(sab, 0, Hdr.WORDS);
     this.rx = Buffer.from(sab, Layout.rxOffset, RX_RING_BYTES);
-    this.tx = Buffer.from(sab, Layout.txOffset, TX_RING_BYTES);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       this.eofSeen = true;
@@ -41,8 +35,6 @@ export class Connection {
       // A socket destroyed without 'end' or 'error' (e.g. closed locally) reads as closed.
       if (!this.eofSeen && !this.errSeen) this.eofSeen = true;
       this.publishRx();
-      if (!Atomics.load(this.hdr, Hdr.TX_ERR)) Atomics.store(this.hdr, Hdr.TX_ERR, ErrCode.CLOSED);
-      this.wake();
     });
   }
 
@@ -130,68 +122,10 @@ export class Connection {
     // A reset after the peer's FIN still means the stream ended; reads say "closed".
     this.errSeen = code === ErrCode.TIMEOUT ? code : code || ErrCode.CLOSED;
     if (code === ErrCode.REFUSED) this.errSeen = ErrCode.CLOSED;
-    Atomics.store(this.hdr, Hdr.TX_ERR, ErrCode.CLOSED);
     this.publishRx();
   }
 
-  /** The caller wrote into the tx ring. */
-  drain(): void {
-    if (this.writing || this.closed) return;
-    const head = Atomics.load(this.hdr, Hdr.TX_HEAD) >>> 0;
-    const tail = Atomics.load(this.hdr, Hdr.TX_TAIL) >>> 0;
-    const avail = (head - tail) >>> 0;
-    if (avail === 0) return;
-    if (Atomics.load(this.hdr, Hdr.TX_ERR) || this.socket.destroyed || !this.socket.writable) {
-      if (!Atomics.load(this.hdr, Hdr.TX_ERR)) Atomics.store(this.hdr, Hdr.TX_ERR, ErrCode.CLOSED);
-      this.wake();
-      return;
-    }
-    const off = tail & (TX_RING_BYTES - 1);
-    const n = Math.min(avail, TX_RING_BYTES - off, MAX_WRITE);
-    this.writing = true;
-    // Written straight from shared memory: the tail only moves once the kernel has the
-    // bytes, so the caller cannot overwrite them while the write is in flight.
-    this.socket.write(this.tx.subarray(off, off + n), (err) => {
-      this.writing = false;
-      if (err) {
-        Atomics.store(this.hdr, Hdr.TX_ERR, ErrCode.CLOSED);
-        this.wake();
-        return;
-      }
-      Atomics.store(this.hdr, Hdr.TX_TAIL, (tail + n) | 0);
-      this.wake();
-      if (this.eofSeen) this.probeReset();
-      this.drain();
-    });
-  }
-
-  /**
-   * After the peer's FIN, a write makes the peer answer with RST. Node only notices that
-   * on the next write, but LuaSocket's next send() sees it at once: probe with an empty
-   * write once the RST had time to arrive, so a later send reports "closed".
-   */
-  private probeReset(): void {
-    setTimeout(() => {
-      if (this.closed || this.socket.destroyed) return;
-      const handle = (this.socket as unknown as { _handle?: { fd?: number } })._handle;
-      if (!handle) return;
-      this.socket.write(Buffer.alloc(0), (err) => {
-        if (err) {
-          Atomics.store(this.hdr, Hdr.TX_ERR, ErrCode.CLOSED);
-          this.wake();
-        }
-      });
-    }, 5).unref();
-  }
-
-  shutdown(how: 'send' | 'receive' | 'both'): void {
-    if (how !== 'receive') {
-      Atomics.store(this.hdr, Hdr.TX_ERR, ErrCode.CLOSED);
-      if (!this.socket.destroyed) this.socket.end();
-    }
-    this.wake();
-  }
-
+  /** Close the worker's side; the caller closes its own descriptor of the socket. */
   close(): void {
     if (this.closed) return;
     this.closed = true;

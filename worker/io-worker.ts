@@ -106,12 +106,8 @@ parentPort?.on('message', (cmd: Command) => {
       return listen(cmd);
     case 'accept':
       return accept(cmd);
-    case 'kick':
-      return connections.get(cmd.id)?.drain();
     case 'resume':
       return connections.get(cmd.id)?.resume();
-    case 'shutdown':
-      return connections.get(cmd.id)?.shutdown(cmd.how);
     case 'close':
       close(cmd.id);
       if (cmd.rid !== undefined) reply({ rid: cmd.rid, ok: true });
