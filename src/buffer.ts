@@ -14,8 +14,8 @@
  * descriptor (no worker round trip), waiting in poll(2) while the kernel buffer is full.
  */
 import { constants as bufferConstants } from 'node:buffer';
-import type { Engine } from './engine.js';
 import { constants as osConstants } from 'node:os';
+import type { Engine } from './engine.js';
 import { requireNative } from './inet.js';
 import { ErrCode, FILL_BYTES, Hdr, Layout, RX_RING_BYTES, RxFlag } from './protocol.js';
 import type { Timeout } from './timeout.js';
@@ -66,9 +66,10 @@ export class Stream {
   /** select() readability at the "OS" level: more bytes, EOF or an error are pending. */
   osReadable(): boolean {
     if (this.detached) return false;
-    return (Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0) !== this.last || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0;
+    return (
+      Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0 !== this.last || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0
+    );
   }
-
 
   private consume(n: number): void {
     this.first = (this.first + n) >>> 0;
@@ -78,13 +79,15 @@ export class Stream {
 
   private maybeResume(force: boolean): void {
     if ((Atomics.load(this.hdr, Hdr.RX_FLAGS) & RxFlag.PAUSED) === 0) return;
-    if (!force && ((this.first - this.resumeMark) >>> 0) < RX_RING_BYTES / 4) return;
+    if (!force && (this.first - this.resumeMark) >>> 0 < RX_RING_BYTES / 4) return;
     this.resumeMark = this.first;
     this.eng.post({ op: 'resume', id: this.id });
   }
 
   private hasNews(): boolean {
-    return (Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0) !== this.last || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0;
+    return (
+      Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0 !== this.last || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0
+    );
   }
 
   /**
@@ -150,7 +153,7 @@ export class Stream {
     let got = 0;
     do {
       if (this.first === this.last) {
-        const err = this.fill(need - got >= FILL_BYTES ? need - got : FILL_BYTES);
+        const err = this.fill(Math.max(need - got, FILL_BYTES));
         if (err) return { ok: false, err, partial: concat(prefix, out, got) };
       }
       const [off, len] = this.window();

@@ -2,7 +2,7 @@
  * socket.dns (LuaSocket's inet.c global functions, spec 7.6). These block the caller in
  * the C library's resolver, exactly like LuaSocket's, and keep the I/O worker free.
  */
-import { ABSENT, LuaError, arg, checkString } from './args.js';
+import { ABSENT, arg, checkString, LuaError } from './args.js';
 import { errnoText } from './errors.js';
 import { familyName, gaiText, requireNative } from './inet.js';
 import type { NativeHostent } from './native.js';

@@ -5,7 +5,7 @@
  * argument. `protect` turns a TryError back into `[null, value]` and lets anything else
  * through untouched.
  */
-import { LuaError, arg, checkInteger, truthy } from './args.js';
+import { arg, checkInteger, LuaError, truthy } from './args.js';
 
 /** The exception `try` raises; `protect` catches exactly these. */
 export class TryError extends Error {

@@ -11,9 +11,9 @@
 import { ABSENT, arg, checkNumber, checkOption, checkString, optString } from './args.js';
 import * as dnsModule from './dns.js';
 import { errnoText } from './errors.js';
+import { newtry, protect, skip, TryError, try_ } from './except.js';
 import { requireNative } from './inet.js';
 import type { NativeFamily } from './native.js';
-import { TryError, newtry, protect, skip, try_ } from './except.js';
 import { select } from './select.js';
 import { TcpSocket } from './tcp.js';
 import { gettime as now } from './timeout.js';
@@ -21,10 +21,10 @@ import { gettime as now } from './timeout.js';
 export { LuaError } from './args.js';
 export type { Encoding } from './buffer.js';
 export { WorkerDeadError } from './engine.js';
-export { TryError, newtry, protect, skip, try_ as try } from './except.js';
-export { type SelectResult, type Selectable, select } from './select.js';
-export { TcpSocket } from './tcp.js';
+export { newtry, protect, skip, TryError, try_ as try } from './except.js';
+export { type Selectable, type SelectResult, select } from './select.js';
 export type { Data, Fail, Kind, NameResult, Ok, Pattern, ReceiveResult, SendResult, StatsResult } from './tcp.js';
+export { TcpSocket } from './tcp.js';
 
 /** The version this package reproduces (the 3.1.0 build itself misreports "LuaSocket 3.0.0"). */
 export const _VERSION = 'LuaSocket 3.1.0';
@@ -68,7 +68,13 @@ export function tcp6(): Created {
 export type ConnectResult = [TcpSocket] | [null, string];
 
 /** socket.connect(address, port [, locaddr [, locport [, family]]]) */
-export function connect(address: string, port: string | number, locaddr?: string | null, locport?: string | number | null, family?: 'unspec' | 'inet' | 'inet6' | null): ConnectResult;
+export function connect(
+  address: string,
+  port: string | number,
+  locaddr?: string | null,
+  locport?: string | number | null,
+  family?: 'unspec' | 'inet' | 'inet6' | null,
+): ConnectResult;
 export function connect(...args: unknown[]): ConnectResult {
   const address = checkString(arg(args, 0), 1, 'socket.connect');
   const port = checkString(arg(args, 1), 2, 'socket.connect');

@@ -48,7 +48,13 @@ function isLocalAnswer(host: string | null): boolean {
  * getaddrinfo(host, serv) with LuaSocket's hints: stream sockets, the object's family
  * (0 = unspec), passive for bind. `deadline` (performance.now() ms) bounds a DNS lookup.
  */
-export function resolve(host: string | null, serv: string, family: 0 | 4 | 6, passive: boolean, deadline = Number.POSITIVE_INFINITY): Resolved {
+export function resolve(
+  host: string | null,
+  serv: string,
+  family: 0 | 4 | 6,
+  passive: boolean,
+  deadline = Number.POSITIVE_INFINITY,
+): Resolved {
   const n = requireNative();
   // glibc treats a lone "*" as "no host" (wildcard when passive, loopback otherwise).
   const node = host === '*' ? null : host;

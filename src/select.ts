@@ -5,7 +5,7 @@
  * LuaSocket's order: dirty objects first (recvt order, duplicates kept), then ready
  * objects by ascending descriptor; `list.indexOf(obj) + 1` is LuaSocket's `t[obj]`.
  */
-import { ABSENT, LuaError, arg, argError, checkNumber, luaTypeName } from './args.js';
+import { ABSENT, arg, argError, checkNumber, LuaError, luaTypeName } from './args.js';
 import type { Engine } from './engine.js';
 import { TcpSocket } from './tcp.js';
 

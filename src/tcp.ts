@@ -9,13 +9,24 @@
  * same socket for the actual traffic. So a socket the worker has already torn down (peer
  * reset) still answers like the kernel does, and a descriptor number never goes stale.
  */
-import { ABSENT, LuaError, arg, argError, checkNumber, checkOption, checkString, luaToNumber, numberToLuaString, optNumber } from './args.js';
+import {
+  ABSENT,
+  arg,
+  argError,
+  checkNumber,
+  checkOption,
+  checkString,
+  LuaError,
+  luaToNumber,
+  numberToLuaString,
+  optNumber,
+} from './args.js';
 import { type Encoding, type Received, Stream } from './buffer.js';
-import { type Engine, WorkerDeadError, engine } from './engine.js';
-import { errText, errnoText } from './errors.js';
+import { type Engine, engine, WorkerDeadError } from './engine.js';
+import { errnoText, errText } from './errors.js';
 import { type Candidate, familyName, requireNative, resolve } from './inet.js';
 import type { NativeFamily } from './native.js';
-import { type GetResult, type OptionValue, type SetResult, getOption, setOption } from './options.js';
+import { type GetResult, getOption, type OptionValue, type SetResult, setOption } from './options.js';
 import { ConnState, ErrCode, Hdr, Layout } from './protocol.js';
 import { Timeout } from './timeout.js';
 
@@ -204,7 +215,7 @@ export class TcpSocket<D extends Data = string> {
     const sab = new SharedArrayBuffer(Layout.rxOffset);
     const hdr = new Int32Array(sab, 0, Hdr.WORDS);
     const r = eng.call({ op: 'listen', id, sab, fd: n.dup(fd), backlog: backlog | 0 });
-    if (!r || !r.ok) return [null, r && 'err' in r ? errText(r.err) : 'closed'];
+    if (!r?.ok) return [null, r && 'err' in r ? errText(r.err) : 'closed'];
     this.#listener = { id, hdr };
     this.#kind = 'server';
     return [1];
@@ -236,7 +247,10 @@ export class TcpSocket<D extends Data = string> {
         const lerr = Atomics.load(l.hdr, Hdr.LISTEN_ERR);
         if (lerr) return [null, errText(lerr)];
         if (this.#tm.immediate) return [null, 'timeout'];
-        const ok = eng.waitUntil(() => Atomics.load(l.hdr, Hdr.PENDING) > 0 || Atomics.load(l.hdr, Hdr.LISTEN_ERR) !== 0, this.#tm.waitDeadline());
+        const ok = eng.waitUntil(
+          () => Atomics.load(l.hdr, Hdr.PENDING) > 0 || Atomics.load(l.hdr, Hdr.LISTEN_ERR) !== 0,
+          this.#tm.waitDeadline(),
+        );
         if (!ok) return [null, 'timeout'];
       }
     } catch (e) {
@@ -582,7 +596,8 @@ export class TcpSocket<D extends Data = string> {
     }
     const st = Atomics.load(s.hdr, Hdr.CONN_STATE);
     if (st === ConnState.PENDING) return { dirty: s.dirty(), readable: false, writable: false, engine: eng };
-    if (st === ConnState.FAILED || st === ConnState.FAILED_REPORTED) return { dirty: s.dirty(), readable: true, writable: true, engine: eng };
+    if (st === ConnState.FAILED || st === ConnState.FAILED_REPORTED)
+      return { dirty: s.dirty(), readable: true, writable: true, engine: eng };
     return { dirty: s.dirty(), readable: s.osReadable(), writable: this.#fd >= 0 && requireNative().poll(this.#fd, 4, 0) > 0, engine: eng };
   }
 }

@@ -5,8 +5,8 @@
  * into the kernel (see buffer.ts), so only the read side lives in the worker.
  */
 import type { Socket } from 'node:net';
-import { ConnState, ErrCode, Hdr, Layout, RX_RING_BYTES, RxFlag } from '../src/protocol.js';
 import { errCodeOf } from '../src/errors.js';
+import { ConnState, ErrCode, Hdr, Layout, RX_RING_BYTES, RxFlag } from '../src/protocol.js';
 
 export class Connection {
   readonly hdr: Int32Array;

@@ -7,10 +7,10 @@ import dns from 'node:dns';
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { errCodeOf, lookupErrorText } from '../src/errors.js';
-import { type Command, ConnState, Ctl, ErrCode, HEARTBEAT_MS, Hdr, type Reply, type WorkerData } from '../src/protocol.js';
+import { native } from '../src/native.js';
+import { type Command, ConnState, Ctl, ErrCode, Hdr, HEARTBEAT_MS, type Reply, type WorkerData } from '../src/protocol.js';
 import { Connection } from './connection.js';
 import { Listener } from './listener.js';
-import { native } from '../src/native.js';
 
 const { ctl, replyPort } = workerData as WorkerData;
 const ctlWords = new Int32Array(ctl);

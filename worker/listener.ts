@@ -3,7 +3,7 @@
  * arrive; they wait here, paused, until the caller's accept() adopts one. PENDING in the
  * channel header tells the caller (and select) how many are waiting, without a round trip.
  */
-import net from 'node:net';
+import type net from 'node:net';
 import { Hdr } from '../src/protocol.js';
 
 export class Listener {
@@ -29,7 +29,7 @@ export class Listener {
   /** The oldest connection still alive, or undefined when none is waiting. */
   take(): net.Socket | undefined {
     let sock = this.queue.shift();
-    while (sock && sock.destroyed) sock = this.queue.shift();
+    while (sock?.destroyed) sock = this.queue.shift();
     Atomics.store(this.hdr, Hdr.PENDING, this.queue.length);
     return sock;
   }
