@@ -3,7 +3,6 @@
     {
       "target_name": "luasocket_native",
       "sources": ["native/luasocket.c"],
-      "defines": ["NAPI_VERSION=8"],
       "cflags_c": ["-std=gnu11"],
       "cflags": ["-Wall", "-Wextra", "-Wno-unused-parameter"]
     }

@@ -12,9 +12,10 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* GNU strerror_r, EAI_ADDRFAMILY/EAI_NODATA, NI_MAXHOST */
 #endif
-#ifndef NAPI_VERSION
-#define NAPI_VERSION 8
-#endif
+/* Experimental Node-API for "basic" finalizers: those run synchronously inside the
+   garbage collector instead of on a later event-loop turn, which a blocking script that
+   never yields would never reach. The guard finalizer below only calls close(2). */
+#define NAPI_EXPERIMENTAL /* also selects the experimental Node-API version */
 
 #include <node_api.h>
 
@@ -26,6 +27,10 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -420,6 +425,98 @@ static napi_value js_poll(napi_env env, napi_callback_info info) {
   if (p.revents & POLLHUP) out |= 16;
   if (p.revents & POLLNVAL) out |= 32;
   return js_int(env, out);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Garbage-collection guards: LuaSocket closes a socket object that becomes     */
+/* garbage. A guard is an external tied to the JS object; when the collector   */
+/* frees it, the finalizer closes the caller's descriptor and queues the       */
+/* channel id for the owning I/O worker, which polls the queue (takeOrphans). */
+/* ------------------------------------------------------------------------- */
+
+typedef struct guard {
+  int fd;
+  int32_t engine;
+  int32_t channel;
+  bool armed;
+} guard;
+
+typedef struct orphan {
+  int32_t engine;
+  int32_t channel;
+} orphan;
+
+static pthread_mutex_t orphans_lock = PTHREAD_MUTEX_INITIALIZER;
+static orphan *orphans = NULL;
+static size_t orphans_len = 0, orphans_cap = 0;
+
+static void queue_orphan(int32_t engine, int32_t channel) {
+  pthread_mutex_lock(&orphans_lock);
+  if (orphans_len == orphans_cap) {
+    size_t cap = orphans_cap ? orphans_cap * 2 : 64;
+    orphan *grown = realloc(orphans, cap * sizeof *orphans);
+    if (!grown) { /* out of memory: the worker keeps the channel; nothing else breaks */
+      pthread_mutex_unlock(&orphans_lock);
+      return;
+    }
+    orphans = grown;
+    orphans_cap = cap;
+  }
+  orphans[orphans_len++] = (orphan){engine, channel};
+  pthread_mutex_unlock(&orphans_lock);
+}
+
+/* Runs inside the garbage collector: no JS, only close(2) and the queue. */
+static void guard_finalize(node_api_basic_env env, void *data, void *hint) {
+  guard *g = data;
+  if (g->armed) {
+    if (g->fd >= 0) close(g->fd);
+    if (g->channel > 0) queue_orphan(g->engine, g->channel);
+  }
+  free(g);
+}
+
+static napi_value js_guard(napi_env env, napi_callback_info info) {
+  GET_ARGS(3);
+  int32_t fd, engine, channel;
+  if (!arg_int(env, argv[0], "fd", &fd) || !arg_int(env, argv[1], "engine", &engine) ||
+      !arg_int(env, argv[2], "channel", &channel))
+    return NULL;
+  guard *g = malloc(sizeof *g);
+  if (!g) return js_null(env);
+  *g = (guard){fd, engine, channel, true};
+  napi_value ext;
+  if (napi_create_external(env, g, guard_finalize, NULL, &ext) != napi_ok) {
+    free(g);
+    return js_null(env);
+  }
+  return ext;
+}
+
+/* The object was closed explicitly: its guard must not close anything later. */
+static napi_value js_disarm(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  void *data = NULL;
+  if (napi_get_value_external(env, argv[0], &data) != napi_ok || !data) return NULL;
+  ((guard *)data)->armed = false;
+  return NULL;
+}
+
+/* Channel ids of collected objects that belong to `engine`, removed from the queue. */
+static napi_value js_take_orphans(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  int32_t engine;
+  if (!arg_int(env, argv[0], "engine", &engine)) return NULL;
+  napi_value out = new_array(env);
+  pthread_mutex_lock(&orphans_lock);
+  size_t kept = 0;
+  for (size_t i = 0; i < orphans_len; i++) {
+    if (orphans[i].engine == engine) push(env, out, js_int(env, orphans[i].channel));
+    else orphans[kept++] = orphans[i];
+  }
+  orphans_len = kept;
+  pthread_mutex_unlock(&orphans_lock);
+  return out;
 }
 
 static napi_value js_dup(napi_env env, napi_callback_info info) {
@@ -852,7 +949,22 @@ static napi_value make_constants(napi_env env) {
 
 #define FN(name, fn) {name, NULL, fn, NULL, NULL, NULL, napi_enumerable, NULL}
 
+/*
+ * Each connection's receive ring is a SharedArrayBuffer of 1 MiB, allocated with calloc.
+ * glibc's dynamic mmap threshold rises after such a block is freed, and later rings then
+ * come from the heap, where calloc must zero (touch) every page and freed memory is not
+ * given back: RSS would grow by the full ring size per connection. A fixed threshold
+ * keeps large blocks on mmap: zero pages committed only when touched, unmapped on free.
+ */
+static pthread_once_t malloc_once = PTHREAD_ONCE_INIT;
+static void tune_malloc(void) {
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
+}
+
 NAPI_MODULE_INIT() {
+  pthread_once(&malloc_once, tune_malloc);
   napi_property_descriptor props[] = {
       FN("socket", js_socket),
       FN("bind", js_bind),
@@ -868,6 +980,9 @@ NAPI_MODULE_INIT() {
       FN("close", js_close),
       FN("dup", js_dup),
       FN("send", js_send),
+      FN("guard", js_guard),
+      FN("disarm", js_disarm),
+      FN("takeOrphans", js_take_orphans),
       FN("poll", js_poll),
       FN("isSocket", js_is_socket),
       FN("socketInfo", js_socket_info),

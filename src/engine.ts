@@ -4,7 +4,7 @@
  * in shared memory or a deadline passes. Every wait is bounded and watches the worker's
  * heartbeat, so a dead worker can never hang a caller.
  */
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
 import { type Command, Ctl, HEARTBEAT_DEAD_MS, type Reply, type WorkerData } from './protocol.js';
 
 /** Thrown (internally) when the I/O worker is gone; callers turn it into an error result. */
@@ -20,8 +20,12 @@ type CommandBody = Command extends infer C ? (C extends { rid: number } ? Omit<C
 /** How often a long wait wakes up to look at the worker's heartbeat. */
 const LIVENESS_SLICE_MS = 250;
 
+let generation = 0;
+
 export class Engine {
   readonly ctl: Int32Array;
+  /** Unique per engine in this process (thread id and generation). */
+  readonly token: number;
   private readonly worker: Worker;
   private readonly replies: MessagePort;
   private nextRid = 1;
@@ -35,7 +39,9 @@ export class Engine {
     this.ctl = new Int32Array(sab);
     const { port1, port2 } = new MessageChannel();
     this.replies = port1;
-    const data: WorkerData = { ctl: sab, replyPort: port2 };
+    generation += 1;
+    this.token = ((threadId & 0xffff) << 14) | (generation & 0x3fff);
+    const data: WorkerData = { ctl: sab, replyPort: port2, token: this.token };
     this.worker = new Worker(new URL('../worker/io-worker.js', import.meta.url), {
       workerData: data,
       transferList: [port2],

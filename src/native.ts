@@ -11,6 +11,9 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
+/** An opaque native handle (see guard()). */
+export type NativeGuard = { readonly __nativeGuard: unique symbol };
+
 /** Address family tag used across the addon: 4 = AF_INET, 6 = AF_INET6. */
 export type NativeFamily = 4 | 6;
 
@@ -124,6 +127,15 @@ export interface NativeSockets {
   send(fd: number, data: Uint8Array, offset: number, length: number): number;
   /** poll(2) on one fd; events/revents: 1 readable, 4 writable, 8 error, 16 hang-up, 32 invalid. -errno on failure. */
   poll(fd: number, events: number, timeoutMs: number): number;
+  /**
+   * A GC guard: when the returned handle is garbage-collected (synchronously, inside the
+   * collector), `fd` is closed and `channel` (if > 0) is queued for `engine`'s worker.
+   */
+  guard(fd: number, engine: number, channel: number): NativeGuard | null;
+  /** The guarded object was closed explicitly: the guard will do nothing. */
+  disarm(guard: NativeGuard): void;
+  /** Channel ids of collected objects owned by `engine` (removed from the queue). */
+  takeOrphans(engine: number): number[];
   dup(fd: number): number;
   /** 1 if the fd is a socket, 0 if not, -errno (e.g. -EBADF) on failure. */
   isSocket(fd: number): number;
@@ -196,6 +208,9 @@ const FUNCTIONS: readonly (keyof NativeSockets)[] = [
   'close',
   'dup',
   'send',
+  'guard',
+  'disarm',
+  'takeOrphans',
   'poll',
   'isSocket',
   'socketInfo',

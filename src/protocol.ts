@@ -150,4 +150,6 @@ export type Reply =
 export interface WorkerData {
   ctl: SharedArrayBuffer;
   replyPort: MessagePort;
+  /** Identifies this engine's channels in the native queue of garbage-collected objects. */
+  token: number;
 }

@@ -25,7 +25,7 @@ import { type Encoding, type Received, Stream } from './buffer.js';
 import { type Engine, engine, WorkerDeadError } from './engine.js';
 import { errnoText, errText } from './errors.js';
 import { type Candidate, familyName, requireNative, resolve } from './inet.js';
-import type { NativeFamily } from './native.js';
+import { type NativeFamily, type NativeGuard, native } from './native.js';
 import { type GetResult, getOption, type OptionValue, type SetResult, setOption } from './options.js';
 import { ConnState, ErrCode, Hdr, Layout } from './protocol.js';
 import { Timeout } from './timeout.js';
@@ -62,6 +62,8 @@ export class TcpSocket<D extends Data = string> {
   #stats = { received: 0, sent: 0 };
   #encoding: Encoding = 'utf8';
   readonly #addr: string;
+  /** Closes the OS socket if this object is garbage-collected unclosed, as LuaSocket does. */
+  #guard: NativeGuard | null = null;
 
   /** @internal use socket.tcp(), tcp4(), tcp6(), connect() or bind(). */
   constructor(kind: Kind, family: ObjectFamily, fd: number) {
@@ -70,6 +72,18 @@ export class TcpSocket<D extends Data = string> {
     this.#fd = fd;
     objectCount += 1;
     this.#addr = `0x${(0x55d0c0000000 + objectCount * 0x40).toString(16)}`;
+    this.#rearm();
+  }
+
+  /** Points the GC guard at the current descriptor and I/O channel. */
+  #rearm(): void {
+    const n = native;
+    if (!n) return;
+    if (this.#guard) n.disarm(this.#guard);
+    this.#guard = null;
+    const channel = this.#stream?.id ?? this.#listener?.id ?? 0;
+    if (this.#fd < 0 && channel === 0) return;
+    this.#guard = n.guard(this.#fd, channel > 0 && this.#eng ? this.#eng.token : 0, channel);
   }
 
   /** LuaSocket's class name, e.g. 'tcp{client}'. */
@@ -159,6 +173,7 @@ export class TcpSocket<D extends Data = string> {
     this.#fd = fd;
     this.#closed = false;
     this.#fresh = false;
+    this.#rearm();
     return null;
   }
 
@@ -218,6 +233,7 @@ export class TcpSocket<D extends Data = string> {
     if (!r?.ok) return [null, r && 'err' in r ? errText(r.err) : 'closed'];
     this.#listener = { id, hdr };
     this.#kind = 'server';
+    this.#rearm();
     return [1];
   }
 
@@ -240,6 +256,7 @@ export class TcpSocket<D extends Data = string> {
             c.#encoding = this.#encoding;
             c.#eng = eng;
             c.#stream = new Stream(id, sab, eng, c.#tm, c.#stats);
+            c.#rearm();
             return [c];
           }
           if (r && !r.ok && 'err' in r && r.err !== ErrCode.TIMEOUT) return [null, errText(r.err)];
@@ -352,6 +369,7 @@ export class TcpSocket<D extends Data = string> {
     const sab = new SharedArrayBuffer(Layout.total);
     const stream = new Stream(id, sab, eng, this.#tm, this.#stats);
     this.#stream = stream;
+    this.#rearm();
     Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.PENDING);
     eng.post({ op: 'connect', id, sab, fd: n.dup(this.#fd), host: c.address, port: c.port });
     if (this.#tm.immediate) return 'timeout';
@@ -368,6 +386,8 @@ export class TcpSocket<D extends Data = string> {
 
   close(): Ok {
     this.#check('close', 'master', 'client', 'server');
+    if (this.#guard) native?.disarm(this.#guard);
+    this.#guard = null;
     this.#dropIo();
     this.#closeFd();
     this.#closed = true;
@@ -393,8 +413,12 @@ export class TcpSocket<D extends Data = string> {
   setfd(...args: unknown[]): [] {
     this.#check('setfd', 'master', 'client', 'server');
     const fd = Math.trunc(checkNumber(arg(args, 0), 1, 'setfd'));
+    // LuaSocket does not close the old descriptor; the adopted one is now this object's.
+    if (this.#guard) native?.disarm(this.#guard);
+    this.#guard = null;
     this.#fd = fd;
     this.#closed = fd < 0;
+    this.#rearm();
     return [];
   }
 

@@ -12,7 +12,7 @@ import { type Command, ConnState, Ctl, ErrCode, Hdr, HEARTBEAT_MS, type Reply, t
 import { Connection } from './connection.js';
 import { Listener } from './listener.js';
 
-const { ctl, replyPort } = workerData as WorkerData;
+const { ctl, replyPort, token } = workerData as WorkerData;
 const ctlWords = new Int32Array(ctl);
 const connections = new Map<number, Connection>();
 const listeners = new Map<number, Listener>();
@@ -27,8 +27,12 @@ function reply(r: Reply): void {
   wake();
 }
 
-// Liveness for the caller: silence on this word means the worker is gone.
-setInterval(() => Atomics.add(ctlWords, Ctl.HEARTBEAT, 1), HEARTBEAT_MS);
+// Liveness for the caller (silence on this word means the worker is gone), and the
+// sockets whose objects the caller's garbage collector freed: LuaSocket closes those.
+setInterval(() => {
+  Atomics.add(ctlWords, Ctl.HEARTBEAT, 1);
+  if (native) for (const id of native.takeOrphans(token)) close(id);
+}, HEARTBEAT_MS);
 
 function connect(cmd: Extract<Command, { op: 'connect' }>): void {
   const sock =
