@@ -95,7 +95,7 @@ export class Stream {
    * waiting per the timeout rules. `maxBytes` lets bulk reads take more at once where
    * that cannot be observed. Returns 0 or an ErrCode. The window never wraps the ring.
    */
-  private fill(maxBytes = FILL_BYTES): number {
+  private fill(maxBytes = FILL_BYTES, wait = true): number {
     if (this.detached) return ErrCode.CLOSED;
     for (;;) {
       const flags = Atomics.load(this.hdr, Hdr.RX_FLAGS);
@@ -109,7 +109,7 @@ export class Stream {
       }
       if (flags & RxFlag.ERROR) return Atomics.load(this.hdr, Hdr.RX_ERR) || ErrCode.CLOSED;
       if (flags & RxFlag.EOF) return ErrCode.CLOSED;
-      if (this.tm.immediate) return ErrCode.TIMEOUT;
+      if (this.tm.immediate || !wait) return ErrCode.TIMEOUT;
       this.maybeResume(true);
       if (!this.eng.waitUntil(() => this.hasNews(), this.tm.waitDeadline())) return ErrCode.TIMEOUT;
     }
@@ -120,26 +120,45 @@ export class Stream {
     return [this.first & RX_MASK, (this.last - this.first) >>> 0];
   }
 
-  /** '*l': up to LF, every CR dropped. */
-  receiveLine(prefix: Buffer): Received {
+  /**
+   * '*l': up to LF, every CR dropped. `max` (optional, upstream PR #463) caps the payload,
+   * prefix included: a line that reaches `max` bytes with no LF in sight fails with
+   * 'oversized' and exactly `max` bytes as the partial; the rest stays buffered.
+   */
+  receiveLine(prefix: Buffer, max = Number.POSITIVE_INFINITY): Received {
     const parts: Buffer[] = prefix.length ? [prefix] : [];
+    let acc = prefix.length;
     for (;;) {
       if (this.first === this.last) {
-        const err = this.fill();
+        // At the cap, never wait: a timeout partial must stay shorter than max.
+        const atCap = acc >= max;
+        const err = this.fill(FILL_BYTES, !atCap);
+        if (atCap && err === ErrCode.TIMEOUT) return { ok: false, err: ErrCode.OVERSIZED, partial: join(parts) };
         if (err) return { ok: false, err, partial: join(parts) };
       }
       const [off, len] = this.window();
       const win = this.rx.subarray(off, off + len);
       const lf = win.indexOf(LF);
-      if (lf >= 0) {
-        const line = win.subarray(0, lf);
+      const seg = lf >= 0 ? win.subarray(0, lf) : win;
+      if (lf >= 0 && parts.length === 0 && seg.length <= max && seg.indexOf(CR) < 0) {
         // Fast path: the whole line is in the window and has no CR. The caller decodes
         // straight from shared memory before anything can overwrite it.
-        const data = parts.length === 0 && line.indexOf(CR) < 0 ? line : join([...parts, stripCR(line, true)]);
         this.consume(lf + 1);
-        return { ok: true, data };
+        return { ok: true, data: seg };
       }
-      parts.push(stripCR(win, true));
+      const payload = stripCR(seg, true);
+      if (acc + payload.length > max) {
+        const [raw, kept] = cutPayload(seg, max - acc);
+        parts.push(kept);
+        this.consume(raw);
+        return { ok: false, err: ErrCode.OVERSIZED, partial: join(parts) };
+      }
+      parts.push(payload);
+      acc += payload.length;
+      if (lf >= 0) {
+        this.consume(lf + 1);
+        return { ok: true, data: join(parts) };
+      }
       this.consume(len);
     }
   }
@@ -172,20 +191,34 @@ export class Stream {
     return { ok: true, data: concat(prefix, out, got) };
   }
 
-  /** '*a': until the stream ends; success if anything new arrived (spec 6.13). */
-  receiveAll(prefix: Buffer): Received {
+  /**
+   * '*a': until the stream ends; success if anything new arrived (spec 6.13). With `max`,
+   * more than `max` bytes (prefix included) fail with 'oversized' and exactly `max` bytes
+   * as the partial, unless the stream is already known to have ended (completion wins).
+   */
+  receiveAll(prefix: Buffer, max = Number.POSITIVE_INFINITY): Received {
     const parts: Buffer[] = prefix.length ? [prefix] : [];
-    let total = 0;
+    let acc = prefix.length;
+    let fresh = 0;
     for (;;) {
       if (this.first === this.last) {
+        const atCap = acc >= max;
         // '*a' drains everything, so taking more than 8 KiB per fill is unobservable.
-        const err = this.fill(RX_RING_BYTES);
-        if (err === ErrCode.CLOSED && total > 0) return { ok: true, data: join(parts) };
+        const err = this.fill(RX_RING_BYTES, !atCap);
+        if (err === ErrCode.CLOSED && fresh > 0) return { ok: true, data: join(parts) };
+        if (atCap && err === ErrCode.TIMEOUT) return { ok: false, err: ErrCode.OVERSIZED, partial: join(parts) };
         if (err) return { ok: false, err, partial: join(parts) };
       }
       const [off, len] = this.window();
+      const take = Math.min(len, max - acc);
+      if (take < len && take >= 0) {
+        parts.push(Buffer.from(this.rx.subarray(off, off + take)));
+        this.consume(take);
+        return { ok: false, err: ErrCode.OVERSIZED, partial: join(parts) };
+      }
       parts.push(Buffer.from(this.rx.subarray(off, off + len)));
-      total += len;
+      acc += len;
+      fresh += len;
       this.consume(len);
     }
   }
@@ -239,6 +272,20 @@ function join(parts: Buffer[]): Buffer {
 function concat(prefix: Buffer, body: Buffer | null, bodyLen: number): Buffer {
   const b = body ? body.subarray(0, bodyLen) : EMPTY;
   return prefix.length ? Buffer.concat([prefix, b]) : b;
+}
+
+/**
+ * The shortest prefix of `seg` holding `want` non-CR bytes: returns how many raw bytes
+ * that is and those payload bytes (CRs dropped).
+ */
+function cutPayload(seg: Buffer, want: number): [number, Buffer] {
+  let raw = 0;
+  let got = 0;
+  while (raw < seg.length && got < want) {
+    if (seg[raw] !== CR) got += 1;
+    raw += 1;
+  }
+  return [raw, stripCR(seg.subarray(0, raw), true)];
 }
 
 /** A copy without CR bytes (or a plain copy when `copy` and there are none). */

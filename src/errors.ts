@@ -62,6 +62,8 @@ export function errText(code: number): string {
       return 'connection refused';
     case ErrCode.UNKNOWN:
       return 'unknown error';
+    case ErrCode.OVERSIZED:
+      return 'oversized';
     default:
       return code >= ErrCode.ERRNO_BASE ? errnoText(code - ErrCode.ERRNO_BASE) : 'unknown error';
   }

@@ -102,6 +102,8 @@ export const ErrCode = {
   TIMEOUT: 2,
   REFUSED: 3,
   UNKNOWN: 4,
+  /** receive with a maxsize: the payload would exceed it (upstream PR #463). */
+  OVERSIZED: 5,
   ERRNO_BASE: 1000,
 } as const;
 

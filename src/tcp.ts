@@ -533,7 +533,12 @@ export class TcpSocket<D extends Data = string> {
     return s;
   }
 
-  receive(pattern?: Pattern | null, prefix?: string | Uint8Array | null): ReceiveResult<D>;
+  /**
+   * receive([pattern [, prefix [, maxsize]]]). `maxsize` is upstream LuaSocket's bound on
+   * what one '*l' or '*a' call may accumulate (PR #463, after 3.1.0): past it the call
+   * fails with 'oversized' and the partial holds exactly `maxsize` bytes.
+   */
+  receive(pattern?: Pattern | null, prefix?: string | Uint8Array | null, maxsize?: number | null): ReceiveResult<D>;
   receive(...args: unknown[]): ReceiveResult<D> {
     this.#check('receive', 'client');
     const p = arg(args, 1);
@@ -541,8 +546,18 @@ export class TcpSocket<D extends Data = string> {
     if (p === ABSENT || p === null || p === undefined) prefix = EMPTY;
     else if (p instanceof Uint8Array) prefix = this.#bytes(p);
     else prefix = this.#bytes(checkString(p, 2, 'receive'));
-    this.#tm.markStart();
     const pat = arg(args, 0);
+    const ms = arg(args, 2);
+    let max = Number.POSITIVE_INFINITY;
+    if (ms !== ABSENT && ms !== null && ms !== undefined) {
+      // Checked before any I/O, so a bad call leaves the stream untouched.
+      max = Math.trunc(checkNumber(ms, 3, 'receive'));
+      if (!(max >= 1)) throw argError(3, 'receive', 'maxsize must be at least 1');
+      if (prefix.length >= max) throw argError(2, 'receive', 'prefix must be shorter than maxsize');
+      const n = typeof pat === 'number' || typeof pat === 'string' ? luaToNumber(pat) : null;
+      if (n !== null && n > max) throw argError(1, 'receive', 'pattern larger than maxsize');
+    }
+    this.#tm.markStart();
     const num = typeof pat === 'number' || typeof pat === 'string' ? luaToNumber(pat) : null;
     let mode: 'line' | 'all' | 'count';
     let wanted = 0;
@@ -563,7 +578,7 @@ export class TcpSocket<D extends Data = string> {
     }
     let r: Received;
     try {
-      r = mode === 'line' ? s.receiveLine(prefix) : mode === 'all' ? s.receiveAll(prefix) : s.receiveCount(wanted, prefix);
+      r = mode === 'line' ? s.receiveLine(prefix, max) : mode === 'all' ? s.receiveAll(prefix, max) : s.receiveCount(wanted, prefix);
     } catch (e) {
       if (e instanceof WorkerDeadError) return [null, 'closed', this.#decode(prefix, null)];
       throw e;
