@@ -15,7 +15,7 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import { constants as osConstants } from 'node:os';
-import type { Engine } from './engine.js';
+import { type Engine, WorkerDeadError } from './engine.js';
 import { requireNative } from './inet.js';
 import { ErrCode, FILL_BYTES, Hdr, Layout, RX_RING_BYTES, RxFlag } from './protocol.js';
 import type { Timeout } from './timeout.js';
@@ -66,6 +66,7 @@ export class Stream {
   /** select() readability at the "OS" level: more bytes, EOF or an error are pending. */
   osReadable(): boolean {
     if (this.detached) return false;
+    if (this.eng.isDead()) return true;
     return (
       Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0 !== this.last || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0
     );
@@ -110,8 +111,15 @@ export class Stream {
       if (flags & RxFlag.ERROR) return Atomics.load(this.hdr, Hdr.RX_ERR) || ErrCode.CLOSED;
       if (flags & RxFlag.EOF) return ErrCode.CLOSED;
       if (this.tm.immediate || !wait) return ErrCode.TIMEOUT;
+      if (this.eng.isDead()) return ErrCode.CLOSED;
       this.maybeResume(true);
-      if (!this.eng.waitUntil(() => this.hasNews(), this.tm.waitDeadline())) return ErrCode.TIMEOUT;
+      try {
+        if (!this.eng.waitUntil(() => this.hasNews(), this.tm.waitDeadline())) return ErrCode.TIMEOUT;
+      } catch (e) {
+        // The worker is gone: the stream ends here, with what was consumed as the partial.
+        if (e instanceof WorkerDeadError) return ErrCode.CLOSED;
+        throw e;
+      }
     }
   }
 

@@ -5,7 +5,7 @@
  * heartbeat, so a dead worker can never hang a caller.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
-import { type Command, Ctl, HEARTBEAT_DEAD_MS, type Reply, type WorkerData } from './protocol.js';
+import { type Command, Ctl, HEARTBEAT_DEAD_MS, type Reply, STARTUP_DEAD_MS, type WorkerData } from './protocol.js';
 
 /** Thrown (internally) when the I/O worker is gone; callers turn it into an error result. */
 export class WorkerDeadError extends Error {
@@ -31,6 +31,7 @@ export class Engine {
   private nextRid = 1;
   private nextId = 1;
   private dead: string | null = null;
+  private readonly startedAt = performance.now();
   /** Replies that arrived while waiting for another one. */
   private readonly early = new Map<number, Reply>();
 
@@ -123,8 +124,10 @@ export class Engine {
       if (beat !== lastBeat) {
         lastBeat = beat;
         lastBeatAt = now;
-      } else if (now - lastBeatAt > HEARTBEAT_DEAD_MS && Atomics.load(this.ctl, Ctl.READY) === 1) {
-        this.dead ??= 'no heartbeat';
+      } else if (Atomics.load(this.ctl, Ctl.READY) === 1) {
+        if (now - lastBeatAt > HEARTBEAT_DEAD_MS) this.dead ??= 'no heartbeat';
+      } else if (now - this.startedAt > STARTUP_DEAD_MS) {
+        this.dead ??= 'did not start';
       }
       this.assertAlive();
       Atomics.wait(this.ctl, Ctl.SEQ, seq, Math.min(left, LIVENESS_SLICE_MS));
@@ -133,6 +136,11 @@ export class Engine {
 }
 
 let current: Engine | null = null;
+
+/** Fault injection for tests: makes this thread's worker die (see protocol.ts 'crash'). */
+export function injectWorkerFault(how: 'throw' | 'exit' | 'hang', afterMs: number): void {
+  engine().post({ op: 'crash', how, afterMs });
+}
 
 /** This thread's engine, started on first use. */
 export function engine(): Engine {

@@ -47,7 +47,9 @@ export const Ctl = {
 
 /** How often the worker bumps HEARTBEAT, and how long silence means it is dead. */
 export const HEARTBEAT_MS = 100;
-export const HEARTBEAT_DEAD_MS = 2000;
+export const HEARTBEAT_DEAD_MS = 3000;
+/** A worker that has not started within this long is treated as dead. */
+export const STARTUP_DEAD_MS = 15000;
 
 /** Words of a channel header. */
 export const Hdr = {
@@ -140,7 +142,9 @@ export type Command =
   | { op: 'resume'; id: number }
   | { op: 'close'; id: number; rid?: number }
   | { op: 'lookup'; rid: number; host: string; family: 0 | 4 | 6 }
-  | { op: 'ping'; rid: number };
+  | { op: 'ping'; rid: number }
+  /** Fault injection for the reliability tests: the worker dies after `afterMs`. */
+  | { op: 'crash'; how: 'throw' | 'exit' | 'hang'; afterMs: number };
 
 /** Replies, worker -> caller, on the reply port. */
 export type Reply =

@@ -6,7 +6,7 @@
  * objects by ascending descriptor; `list.indexOf(obj) + 1` is LuaSocket's `t[obj]`.
  */
 import { ABSENT, arg, argError, checkNumber, LuaError, luaTypeName } from './args.js';
-import type { Engine } from './engine.js';
+import { type Engine, WorkerDeadError } from './engine.js';
 import { TcpSocket } from './tcp.js';
 
 /** Anything select accepts: our sockets, or objects with LuaSocket's getfd/dirty methods. */
@@ -100,10 +100,16 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
     if (left > 0) Atomics.wait(sleeper, 0, 0, left);
     return [[], [], 'timeout'];
   }
-  e.waitUntil(() => {
+  try {
+    e.waitUntil(() => {
+      [r, w] = ready();
+      return r.length > 0 || w.length > 0;
+    }, deadline);
+  } catch (err) {
+    // A dead worker's sockets now read as ended: report them readable, as EOF would be.
+    if (!(err instanceof WorkerDeadError)) throw err;
     [r, w] = ready();
-    return r.length > 0 || w.length > 0;
-  }, deadline);
+  }
   if (r.length > 0 || w.length > 0) return [r, w];
   return [[], [], 'timeout'];
 }

@@ -27,7 +27,7 @@ import { errnoText, errText } from './errors.js';
 import { type Candidate, familyName, requireNative, resolve } from './inet.js';
 import { type NativeFamily, type NativeGuard, native } from './native.js';
 import { type GetResult, getOption, type OptionValue, type SetResult, setOption } from './options.js';
-import { ConnState, ErrCode, Hdr, Layout } from './protocol.js';
+import { ConnState, ErrCode, Hdr, Layout, type Reply } from './protocol.js';
 import { Timeout } from './timeout.js';
 
 export type Kind = 'master' | 'client' | 'server';
@@ -229,8 +229,18 @@ export class TcpSocket<D extends Data = string> {
     const id = eng.newId();
     const sab = new SharedArrayBuffer(Layout.rxOffset);
     const hdr = new Int32Array(sab, 0, Hdr.WORDS);
-    const r = eng.call({ op: 'listen', id, sab, fd: n.dup(fd), backlog: backlog | 0 });
-    if (!r?.ok) return [null, r && 'err' in r ? errText(r.err) : 'closed'];
+    const workerFd = n.dup(fd);
+    let r: Reply | null;
+    try {
+      r = eng.call({ op: 'listen', id, sab, fd: workerFd, backlog: backlog | 0 });
+    } catch (e) {
+      if (!(e instanceof WorkerDeadError)) throw e;
+      r = null;
+    }
+    if (!r?.ok) {
+      if (r === null) n.close(workerFd);
+      return [null, r && 'err' in r ? errText(r.err) : 'closed'];
+    }
     this.#listener = { id, hdr };
     this.#kind = 'server';
     this.#rearm();

@@ -102,6 +102,14 @@ function lookup(cmd: Extract<Command, { op: 'lookup' }>): void {
   });
 }
 
+function crash(how: 'throw' | 'exit' | 'hang', afterMs: number): void {
+  setTimeout(() => {
+    if (how === 'exit') process.exit(1);
+    if (how === 'hang') for (;;) Atomics.wait(ctlWords, Ctl.WORDS - 1, 0);
+    throw new Error('injected fault');
+  }, afterMs);
+}
+
 parentPort?.on('message', (cmd: Command) => {
   switch (cmd.op) {
     case 'connect':
@@ -120,6 +128,8 @@ parentPort?.on('message', (cmd: Command) => {
       return lookup(cmd);
     case 'ping':
       return reply({ rid: cmd.rid, ok: true });
+    case 'crash':
+      return crash(cmd.how, cmd.afterMs);
     case 'adopt':
       return reply({ rid: cmd.rid, ok: false, err: ErrCode.UNKNOWN });
   }
