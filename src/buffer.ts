@@ -33,7 +33,7 @@ export type Received = { ok: true; data: Buffer } | { ok: false; err: number; pa
 /** The I/O state of one connected socket, seen from the calling thread. */
 export class Stream {
   readonly hdr: Int32Array;
-  private readonly rx: Buffer;
+  readonly rx: Buffer;
   /** LuaSocket's input buffer: the window [first, last) of the rx ring (uint32 counters). */
   private first = 0;
   private last = 0;
@@ -72,7 +72,36 @@ export class Stream {
     );
   }
 
-  private consume(n: number): void {
+  /** Ring offset where LuaSocket's buffer (the window) starts. */
+  windowStart(): number {
+    return this.first & RX_MASK;
+  }
+
+  /**
+   * The fast line path: if the window holds a whole line without CR, the ring offset of
+   * its LF (the line is [windowStart(), end)); otherwise -1 and nothing changes. Short
+   * lines are scanned in JS, which beats a native call for the typical 20-80 bytes.
+   */
+  lineEnd(): number {
+    if (this.first === this.last) return -1;
+    const rx = this.rx;
+    const off = this.first & RX_MASK;
+    const end = off + ((this.last - this.first) >>> 0);
+    const lim = Math.min(end, off + 96);
+    let i = off;
+    for (; i < lim; i++) {
+      const c = rx[i];
+      if (c === LF) return i;
+      if (c === CR) return -1;
+    }
+    if (i === end) return -1;
+    const lf = rx.indexOf(LF, i);
+    if (lf < 0 || lf >= end) return -1;
+    const cr = rx.indexOf(CR, i);
+    return cr >= 0 && cr < lf ? -1 : lf;
+  }
+
+  consume(n: number): void {
     this.first = (this.first + n) >>> 0;
     this.stats.received += n;
     Atomics.store(this.hdr, Hdr.RX_TAIL, this.first | 0);

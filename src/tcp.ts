@@ -101,11 +101,10 @@ export class TcpSocket<D extends Data = string> {
 
   // ---------------------------------------------------------------- checks
 
-  #check(fname: string, ...kinds: Kind[]): void {
-    if (!kinds.includes(this.#kind)) {
-      const want = kinds.length === 1 ? `tcp{${kinds[0]}}` : 'tcp{any}';
-      throw new LuaError(`calling '${fname}' on bad self (${want} expected)`);
-    }
+  /** LuaSocket's class check: `kind` null accepts any TCP object. */
+  #check(fname: string, kind: Kind | null): void {
+    if (!(#kind in this)) throw new LuaError(`calling '${fname}' on bad self (${kind ? `tcp{${kind}}` : 'tcp{any}'} expected)`);
+    if (kind !== null && this.#kind !== kind) throw new LuaError(`calling '${fname}' on bad self (tcp{${kind}} expected)`);
   }
 
   #engine(): Engine {
@@ -290,7 +289,7 @@ export class TcpSocket<D extends Data = string> {
 
   connect(address: string, port: string | number): Ok | Fail;
   connect(...args: unknown[]): Ok | Fail {
-    this.#check('connect', 'master', 'client', 'server');
+    this.#check('connect', null);
     const address = checkString(arg(args, 0), 1, 'connect');
     const port = checkString(arg(args, 1), 2, 'connect');
     return this.tryconnect(address, port);
@@ -395,7 +394,7 @@ export class TcpSocket<D extends Data = string> {
   // ---------------------------------------------------------------- close & state
 
   close(): Ok {
-    this.#check('close', 'master', 'client', 'server');
+    this.#check('close', null);
     if (this.#guard) native?.disarm(this.#guard);
     this.#guard = null;
     this.#dropIo();
@@ -405,7 +404,7 @@ export class TcpSocket<D extends Data = string> {
   }
 
   dirty(): [boolean] {
-    this.#check('dirty', 'master', 'client', 'server');
+    this.#check('dirty', null);
     return [this.#isDirty()];
   }
 
@@ -414,14 +413,14 @@ export class TcpSocket<D extends Data = string> {
   }
 
   getfd(): [number] {
-    this.#check('getfd', 'master', 'client', 'server');
+    this.#check('getfd', null);
     return [this.#closed ? -1 : this.#fd];
   }
 
   /** Replaces the stored descriptor without closing the old one (returns no values). */
   setfd(fd: number): [];
   setfd(...args: unknown[]): [] {
-    this.#check('setfd', 'master', 'client', 'server');
+    this.#check('setfd', null);
     const fd = Math.trunc(checkNumber(arg(args, 0), 1, 'setfd'));
     // LuaSocket does not close the old descriptor; the adopted one is now this object's.
     if (this.#guard) native?.disarm(this.#guard);
@@ -433,12 +432,12 @@ export class TcpSocket<D extends Data = string> {
   }
 
   getfamily(): ['inet4' | 'inet6'] {
-    this.#check('getfamily', 'master', 'client', 'server');
+    this.#check('getfamily', null);
     return [this.#family === 6 ? 'inet6' : 'inet4'];
   }
 
   #name(which: 'getsockname' | 'getpeername'): NameResult {
-    this.#check(which, 'master', 'client', 'server');
+    this.#check(which, null);
     const n = requireNative();
     if (this.#closed || this.#fd < 0) return [null, errnoText(n.constants.EBADF)];
     const r = n[which](this.#fd);
@@ -456,7 +455,7 @@ export class TcpSocket<D extends Data = string> {
 
   getoption(name: string): GetResult;
   getoption(...args: unknown[]): GetResult {
-    this.#check('getoption', 'master', 'client', 'server');
+    this.#check('getoption', null);
     const name = checkString(arg(args, 0), 1, 'getoption');
     const fd = this.#closed ? -1 : this.#fd;
     if (name === 'error' && this.#stream && fd >= 0) {
@@ -472,14 +471,14 @@ export class TcpSocket<D extends Data = string> {
 
   setoption(name: string, value?: OptionValue | Record<string, unknown>): SetResult;
   setoption(...args: unknown[]): SetResult {
-    this.#check('setoption', 'master', 'client', 'server');
+    this.#check('setoption', null);
     const name = checkString(arg(args, 0), 1, 'setoption');
     return setOption(this.#closed ? -1 : this.#fd, name, arg(args, 1));
   }
 
   settimeout(value?: number | string | null, mode?: string | null): Ok;
   settimeout(...args: unknown[]): Ok {
-    this.#check('settimeout', 'master', 'client', 'server');
+    this.#check('settimeout', null);
     const t = optNumber(arg(args, 0), 1, 'settimeout', -1);
     const m = arg(args, 1);
     const mode = m === ABSENT || m === null || m === undefined ? 'b' : checkString(m, 2, 'settimeout');
@@ -498,7 +497,7 @@ export class TcpSocket<D extends Data = string> {
   }
 
   gettimeout(): [number, number] {
-    this.#check('gettimeout', 'master', 'client', 'server');
+    this.#check('gettimeout', null);
     return [this.#tm.block, this.#tm.total];
   }
 
@@ -548,18 +547,55 @@ export class TcpSocket<D extends Data = string> {
    * what one '*l' or '*a' call may accumulate (PR #463, after 3.1.0): past it the call
    * fails with 'oversized' and the partial holds exactly `maxsize` bytes.
    */
-  receive(pattern?: Pattern | null, prefix?: string | Uint8Array | null, maxsize?: number | null): ReceiveResult<D>;
-  receive(...args: unknown[]): ReceiveResult<D> {
+  receive(pattern?: Pattern | null, prefix?: string | Uint8Array | null, maxsize?: number | null): ReceiveResult<D> {
+    // The common call, receive() / receive('*l') on a client, goes straight to the line reader.
+    if (
+      (pattern === '*l' || pattern === undefined) &&
+      prefix === undefined &&
+      maxsize === undefined &&
+      #kind in this &&
+      this.#kind === 'client'
+    ) {
+      const s = this.#io();
+      if (s !== null) {
+        this.#tm.markStart();
+        const end = s.lineEnd();
+        if (end >= 0) return [this.#decodeRing(s, end)];
+        return this.#finish(s, s.receiveLine(EMPTY));
+      }
+    }
+    // biome-ignore lint/complexity/noArguments: tells Lua's "no value" from nil without a rest array on the hot path
+    return this.#receive(arguments.length, pattern, prefix, maxsize);
+  }
+
+  /** Decodes the line that ends at ring offset `end` (found by Stream.lineEnd) and consumes it. */
+  #decodeRing(s: Stream, end: number): D {
+    const start = s.windowStart();
+    const enc = this.#encoding;
+    const data = (
+      enc === 'buffer'
+        ? Buffer.from(s.rx.subarray(start, end))
+        : enc === 'utf8'
+          ? utf8Slice.call(s.rx, start, end)
+          : latin1Slice.call(s.rx, start, end)
+    ) as D;
+    s.consume(end - start + 1);
+    return data;
+  }
+
+  #finish(s: Stream, r: Received): ReceiveResult<D> {
+    if (r.ok) return [this.#decode(r.data, s.sab)];
+    return [null, errText(r.err), this.#decode(r.partial, s.sab)];
+  }
+
+  #receive(argc: number, pat: unknown, p: unknown, ms: unknown): ReceiveResult<D> {
     this.#check('receive', 'client');
-    const p = arg(args, 1);
     let prefix: Buffer;
-    if (p === ABSENT || p === null || p === undefined) prefix = EMPTY;
+    if (p === null || p === undefined) prefix = EMPTY;
     else if (p instanceof Uint8Array) prefix = this.#bytes(p);
     else prefix = this.#bytes(checkString(p, 2, 'receive'));
-    const pat = arg(args, 0);
-    const ms = arg(args, 2);
     let max = Number.POSITIVE_INFINITY;
-    if (ms !== ABSENT && ms !== null && ms !== undefined) {
+    if (ms !== null && ms !== undefined) {
       // Checked before any I/O, so a bad call leaves the stream untouched.
       max = Math.trunc(checkNumber(ms, 3, 'receive'));
       if (!(max >= 1)) throw argError(3, 'receive', 'maxsize must be at least 1');
@@ -568,7 +604,7 @@ export class TcpSocket<D extends Data = string> {
       if (n !== null && n > max) throw argError(1, 'receive', 'pattern larger than maxsize');
     }
     this.#tm.markStart();
-    const num = typeof pat === 'number' || typeof pat === 'string' ? luaToNumber(pat) : null;
+    const num = typeof pat === 'number' ? pat : typeof pat === 'string' && pat[0] !== '*' ? luaToNumber(pat) : null;
     let mode: 'line' | 'all' | 'count';
     let wanted = 0;
     if (num !== null) {
@@ -576,7 +612,7 @@ export class TcpSocket<D extends Data = string> {
       mode = 'count';
       wanted = Math.trunc(num);
     } else {
-      const s = pat === ABSENT || pat === null || pat === undefined ? '*l' : checkString(pat, 1, 'receive');
+      const s = pat === null || pat === undefined ? '*l' : checkString(argc === 0 ? ABSENT : pat, 1, 'receive');
       if (s.startsWith('*l')) mode = 'line';
       else if (s.startsWith('*a')) mode = 'all';
       else throw argError(1, 'receive', 'invalid receive pattern');
@@ -586,29 +622,29 @@ export class TcpSocket<D extends Data = string> {
       if (mode === 'count' && prefix.length > 0 && prefix.length >= wanted) return [this.#decode(prefix, null)];
       return [null, 'closed', this.#decode(prefix, null)];
     }
-    let r: Received;
     try {
-      r = mode === 'line' ? s.receiveLine(prefix, max) : mode === 'all' ? s.receiveAll(prefix, max) : s.receiveCount(wanted, prefix);
+      return this.#finish(
+        s,
+        mode === 'line' ? s.receiveLine(prefix, max) : mode === 'all' ? s.receiveAll(prefix, max) : s.receiveCount(wanted, prefix),
+      );
     } catch (e) {
       if (e instanceof WorkerDeadError) return [null, 'closed', this.#decode(prefix, null)];
       throw e;
     }
-    if (r.ok) return [this.#decode(r.data, s.sab)];
-    return [null, errText(r.err), this.#decode(r.partial, s.sab)];
   }
 
-  send(data: string | Uint8Array | number, i?: number | string | null, j?: number | string | null): SendResult;
-  send(...args: unknown[]): SendResult {
+  send(data: string | Uint8Array | number, i?: number | string | null, j?: number | string | null): SendResult {
     this.#check('send', 'client');
-    const d = arg(args, 0);
+    const d: unknown = data;
     let bytes: Buffer;
-    if (d instanceof Uint8Array) bytes = this.#bytes(d);
-    else if (typeof d === 'string') bytes = this.#bytes(d);
+    if (typeof d === 'string') bytes = this.#bytes(d);
+    else if (d instanceof Uint8Array) bytes = this.#bytes(d);
     else if (typeof d === 'number') bytes = Buffer.from(numberToLuaString(d));
-    else throw argError(1, 'send', `string expected, got ${d === ABSENT ? 'no value' : luaTypeNameOf(d)}`);
+    // biome-ignore lint/complexity/noArguments: tells Lua's "no value" from nil without a rest array on the hot path
+    else throw argError(1, 'send', `string expected, got ${arguments.length === 0 ? 'no value' : luaTypeNameOf(d)}`);
     const size = bytes.length;
-    let start = Math.trunc(optNumber(arg(args, 1), 2, 'send', 1));
-    let end = Math.trunc(optNumber(arg(args, 2), 3, 'send', -1));
+    let start = i === undefined || i === null ? 1 : Math.trunc(checkNumber(i, 2, 'send'));
+    let end = j === undefined || j === null ? -1 : Math.trunc(checkNumber(j, 3, 'send'));
     this.#tm.markStart();
     if (start < 0) start = size + start + 1;
     if (end < 0) end = size + end + 1;
@@ -652,6 +688,19 @@ export class TcpSocket<D extends Data = string> {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Buffer's own decoders, without toString's argument handling (hot path of receive). */
+type Slice = (this: Buffer, start: number, end: number) => string;
+const proto = Buffer.prototype as unknown as { utf8Slice?: Slice; latin1Slice?: Slice };
+const utf8Slice: Slice =
+  proto.utf8Slice ??
+  function (this: Buffer, a: number, b: number) {
+    return this.toString('utf8', a, b);
+  };
+const latin1Slice: Slice =
+  proto.latin1Slice ??
+  function (this: Buffer, a: number, b: number) {
+    return this.toString('latin1', a, b);
+  };
 const MAX_STRING_BYTES = 0x1fffffe8;
 
 function luaTypeNameOf(v: unknown): string {

@@ -12,12 +12,16 @@ export function gettime(): number {
 export class Timeout {
   block = -1;
   total = -1;
-  /** performance.now() at the start of the current operation. */
-  private start = 0;
+  /** performance.now() at the start of the current operation; -1 until first needed. */
+  private start = -1;
 
-  /** Starts (or restarts) the operation clock. */
+  /**
+   * Starts (or restarts) the operation clock. The clock is read lazily, at the first
+   * wait: a call that never waits never pays for reading it, and the few microseconds
+   * between the call's start and its first wait are not observable.
+   */
   markStart(): void {
-    this.start = performance.now();
+    this.start = -1;
   }
 
   /** True when a wait would fail at once: block is exactly 0. */
@@ -33,6 +37,7 @@ export class Timeout {
    */
   waitDeadline(): number {
     const now = performance.now();
+    if (this.start < 0) this.start = now;
     const elapsed = (now - this.start) / 1000;
     let left: number;
     if (this.block < 0 && this.total < 0) return Number.POSITIVE_INFINITY;

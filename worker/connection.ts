@@ -8,6 +8,10 @@ import type { Socket } from 'node:net';
 import { errCodeOf } from '../src/errors.js';
 import { ConnState, ErrCode, Hdr, Layout, RX_RING_BYTES, RxFlag } from '../src/protocol.js';
 
+/** Below this much contiguous room, reads go to the spill buffer instead of the ring. */
+const MIN_DIRECT_READ = 16 * 1024;
+const SPILL_BYTES = 64 * 1024;
+
 export class Connection {
   readonly hdr: Int32Array;
   private readonly rx: Buffer;
@@ -16,16 +20,65 @@ export class Connection {
   private eofSeen = false;
   private errSeen = 0;
   private closed = false;
+  private socket!: Socket;
+  /** Where a read lands when the ring has too little contiguous room (see onread()). */
+  private spill: Buffer | null = null;
 
   constructor(
     readonly id: number,
-    sab: SharedArrayBuffer,
-    readonly socket: Socket,
+    private readonly sab: SharedArrayBuffer,
     private readonly wake: () => void,
   ) {
     this.hdr = new Int32Array(sab, 0, Hdr.WORDS);
     this.rx = Buffer.from(sab, Layout.rxOffset, RX_RING_BYTES);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+  }
+
+  /**
+   * node:net's `onread` option for sockets this worker creates: the kernel's bytes are
+   * read straight into the ring (no copy, no per-read allocation, no stream machinery).
+   */
+  onread(): { buffer: () => Uint8Array; callback: (n: number, buf: Uint8Array) => boolean } {
+    return { buffer: () => this.nextReadBuffer(), callback: (n, buf) => this.onRead(n, buf) };
+  }
+
+  private nextReadBuffer(): Uint8Array {
+    const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
+    const off = head & (RX_RING_BYTES - 1);
+    const room = Math.min(this.free(), RX_RING_BYTES - off);
+    if (room >= MIN_DIRECT_READ) return new Uint8Array(this.sab, Layout.rxOffset + off, room);
+    this.spill ??= Buffer.allocUnsafe(SPILL_BYTES);
+    return this.spill;
+  }
+
+  private onRead(n: number, buf: Uint8Array): boolean {
+    if (buf.buffer === this.sab) {
+      // Read in place: the bytes are already at the head.
+      const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
+      Atomics.store(this.hdr, Hdr.RX_HEAD, (head + n) | 0);
+      this.wake();
+      return true;
+    }
+    // The spill buffer is reused by the next read: what does not fit is copied aside.
+    const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
+    if (this.pending.length === 0) {
+      const put = this.put(chunk);
+      if (put < n) this.pending.push(Buffer.from(chunk.subarray(put)));
+    } else {
+      this.pending.push(Buffer.from(chunk));
+    }
+    if (this.pending.length > 0) {
+      Atomics.or(this.hdr, Hdr.RX_FLAGS, RxFlag.PAUSED);
+      this.wake();
+      return false;
+    }
+    this.wake();
+    return true;
+  }
+
+  /** Takes over the socket's events; `copying` for sockets not made with onread(). */
+  attach(socket: Socket, copying: boolean): void {
+    this.socket = socket;
+    if (copying) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       this.eofSeen = true;
       this.publishRx();
@@ -42,7 +95,13 @@ export class Connection {
   established(): void {
     const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
     Atomics.store(this.hdr, Hdr.FD, typeof fd === 'number' ? fd : -1);
+    this.startReading();
+  }
+
+  private startReading(): void {
     this.socket.resume();
+    // With onread the stream is not in flowing mode: read(0) restarts the handle's reads.
+    this.socket.read(0);
   }
 
   private free(): number {
@@ -98,7 +157,7 @@ export class Connection {
     }
     Atomics.and(this.hdr, Hdr.RX_FLAGS, ~RxFlag.PAUSED);
     this.publishRx();
-    if (!this.closed && !this.eofSeen && !this.errSeen) this.socket.resume();
+    if (!this.closed && !this.eofSeen && !this.errSeen) this.startReading();
   }
 
   /** EOF and errors are published only after every byte before them reached the ring. */

@@ -35,11 +35,10 @@ setInterval(() => {
 }, HEARTBEAT_MS);
 
 function connect(cmd: Extract<Command, { op: 'connect' }>): void {
-  const sock =
-    cmd.fd >= 0
-      ? new net.Socket({ fd: cmd.fd, allowHalfOpen: true, manualStart: true } as net.SocketConstructorOpts)
-      : new net.Socket({ allowHalfOpen: true });
-  const conn = new Connection(cmd.id, cmd.sab, sock, wake);
+  const conn = new Connection(cmd.id, cmd.sab, wake);
+  const opts = { allowHalfOpen: true, onread: conn.onread(), ...(cmd.fd >= 0 ? { fd: cmd.fd, manualStart: true } : {}) };
+  const sock = new net.Socket(opts as net.SocketConstructorOpts);
+  conn.attach(sock, false);
   connections.set(cmd.id, conn);
   Atomics.store(conn.hdr, Hdr.CONN_STATE, ConnState.PENDING);
   sock.connect({ port: cmd.port, host: cmd.host }, () => {
@@ -74,7 +73,8 @@ function accept(cmd: Extract<Command, { op: 'accept' }>): void {
     return;
   }
   sock.removeAllListeners('error');
-  const conn = new Connection(cmd.newId, cmd.sab, sock, wake);
+  const conn = new Connection(cmd.newId, cmd.sab, wake);
+  conn.attach(sock, true);
   connections.set(cmd.newId, conn);
   Atomics.store(conn.hdr, Hdr.CONN_STATE, ConnState.OPEN);
   conn.established();
