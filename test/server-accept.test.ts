@@ -92,7 +92,8 @@ test.serial('accept of a pending connection returns one value, a client, even wi
 
 test.serial('a connection a peer has completed is in the accept queue: accept with timeout 0 takes it (50 rounds)', (t) => {
   // LuaSocket's accept() is the OS accept() on the listening socket, so once the peer's
-  // connect() has returned the connection is there (lua5.4: 2000 of 2000 rounds).
+  // connect() has returned the connection is there (lua5.4: 2000 of 2000 rounds, also with
+  // the CPUs busy).
   const srv = own(t, socket.bind('127.0.0.1', 0));
   const port = portOf(t, srv);
   const peer = Peer.client();
