@@ -1,0 +1,89 @@
+/**
+ * The differential check: every sequence in test/interop/differential/*.json runs twice,
+ * once on the real LuaSocket (diff-runner.lua) and once on this package (diff.ts), at the
+ * same time, each against its own fresh neutral peer (neutral-peer.ts); the two records must agree step by step
+ * (return values, error messages, peer observations, and durations within a tolerance).
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import test, { type ExecutionContext } from 'ava';
+import { closeInTime, normalise, type Run, runSequence, type Sequence } from './diff.js';
+import { Child, interopDir, luaStatus, skipTitle } from './lua.js';
+
+const dir = join(interopDir, 'differential');
+
+async function startPeer(): Promise<{ peer: Child; ctl: number; data: number }> {
+  const peer = Child.node('./neutral-peer.js', []);
+  const m = /^ports (\d+) (\d+)$/.exec(await peer.line());
+  if (!m) {
+    peer.kill();
+    throw new Error('neutral peer did not print its ports');
+  }
+  return { peer, ctl: Number(m[1]), data: Number(m[2]) };
+}
+
+/**
+ * Both runs at once, each with its own peer: the Lua runner is a child process, so it
+ * proceeds while this thread is blocked running the same sequence on this package. The
+ * runner prints its record only at the end, and it fits in the pipe until we read it.
+ */
+async function bothRuns(file: string, seq: Sequence): Promise<[Run, Run]> {
+  const a = await startPeer();
+  let b: Awaited<ReturnType<typeof startPeer>> | null = null;
+  let lua: Child | null = null;
+  try {
+    b = await startPeer();
+    lua = Child.lua('diff-runner.lua', [join(dir, file), String(a.ctl), String(a.data)]);
+    const ours = runSequence(seq, b.ctl, b.data);
+    const ex = await lua.exit(60000);
+    const line = ex.stdout.split('\n').find((l) => l.startsWith('result '));
+    if (ex.code !== 0 || !line) throw new Error(`diff-runner.lua failed (${ex.code}): ${ex.stderr}`);
+    await a.peer.exit(10000);
+    await b.peer.exit(10000);
+    return [JSON.parse(line.slice(7)) as Run, ours];
+  } finally {
+    lua?.kill();
+    a.peer.kill();
+    b?.peer.kill();
+  }
+}
+
+function compare(t: ExecutionContext, seq: Sequence, lua: Run, ours: Run): void {
+  t.is(ours.records.length, seq.steps.length, 'this package ran every step');
+  t.is(lua.records.length, seq.steps.length, 'LuaSocket ran every step');
+  seq.steps.forEach((step, k) => {
+    const what = `step ${k + 1} ${JSON.stringify(step)}`;
+    const a = lua.records[k];
+    const b = ours.records[k];
+    if (!a || !b) return;
+    const na = normalise(step, a, lua.peerPort);
+    const nb = normalise(step, b, ours.peerPort);
+    t.deepEqual(nb, na, `${what}: this package (actual) differs from LuaSocket (expected)`);
+    if (step.expect) t.deepEqual(na.ret, step.expect, `${what}: LuaSocket did not return the expected values`);
+    if (step.expectError) t.is(na.error, step.expectError, `${what}: LuaSocket did not raise the expected error`);
+    if (a.t !== undefined && b.t !== undefined) {
+      t.true(closeInTime(a.t, b.t), `${what}: took ${b.t.toFixed(3)} s here, ${a.t.toFixed(3)} s on LuaSocket`);
+      if (step.within) {
+        const [lo, hi] = step.within;
+        t.true(a.t >= lo && a.t < hi, `${what}: LuaSocket took ${a.t.toFixed(3)} s, outside [${lo}, ${hi})`);
+        t.true(b.t >= lo && b.t < hi, `${what}: this package took ${b.t.toFixed(3)} s, outside [${lo}, ${hi})`);
+      }
+    }
+  });
+}
+
+const status = luaStatus();
+if (!status.ok) {
+  test.skip(skipTitle(status), () => {});
+} else {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  for (const file of files) {
+    const seq = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Sequence;
+    test.serial(`${file.replace(/\.json$/, '')}: ${seq.name}`, async (t) => {
+      const [lua, ours] = await bothRuns(file, seq);
+      compare(t, seq, lua, ours);
+    });
+  }
+}
