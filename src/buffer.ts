@@ -101,15 +101,26 @@ export class Stream {
     return cr >= 0 && cr < lf ? -1 : lf;
   }
 
+  /**
+   * Takes `n` bytes out of LuaSocket's buffer. The worker only learns of it at release():
+   * results may still be views of the ring until the caller has decoded or copied them,
+   * and the worker must not write over those bytes before then.
+   */
   consume(n: number): void {
     this.first = (this.first + n) >>> 0;
     this.stats.received += n;
+  }
+
+  /** Hands consumed ring space back to the worker (after results were decoded or copied). */
+  release(): void {
+    if (Atomics.load(this.hdr, Hdr.RX_TAIL) >>> 0 === this.first) return;
     Atomics.store(this.hdr, Hdr.RX_TAIL, this.first | 0);
+    this.maybeResume(false);
   }
 
   private maybeResume(force: boolean): void {
     if ((Atomics.load(this.hdr, Hdr.RX_FLAGS) & RxFlag.PAUSED) === 0) return;
-    if (!force && (this.first - this.resumeMark) >>> 0 < RX_RING_BYTES / 4) return;
+    if (force ? this.resumeMark === this.first : (this.first - this.resumeMark) >>> 0 < RX_RING_BYTES / 4) return;
     this.resumeMark = this.first;
     this.eng.post({ op: 'resume', id: this.id });
   }
@@ -120,6 +131,11 @@ export class Stream {
     );
   }
 
+  /** The worker paused after our last look: it needs a Resume before anything can come. */
+  private needsResume(): boolean {
+    return (Atomics.load(this.hdr, Hdr.RX_FLAGS) & RxFlag.PAUSED) !== 0 && this.resumeMark !== this.first;
+  }
+
   /**
    * LuaSocket's buffer_get when its buffer is empty: one "read" of at most FILL_BYTES,
    * waiting per the timeout rules. `maxBytes` lets bulk reads take more at once where
@@ -127,6 +143,8 @@ export class Stream {
    */
   private fill(maxBytes = FILL_BYTES, wait = true): number {
     if (this.detached) return ErrCode.CLOSED;
+    // Everything taken so far in this call was copied out: the worker may reuse it.
+    this.release();
     for (;;) {
       const flags = Atomics.load(this.hdr, Hdr.RX_FLAGS);
       const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
@@ -134,7 +152,6 @@ export class Stream {
         const off = this.last & RX_MASK;
         const n = Math.min(maxBytes, (head - this.last) >>> 0, RX_RING_BYTES - off);
         this.last = (this.last + n) >>> 0;
-        this.maybeResume(false);
         return 0;
       }
       if (flags & RxFlag.ERROR) return Atomics.load(this.hdr, Hdr.RX_ERR) || ErrCode.CLOSED;
@@ -143,7 +160,8 @@ export class Stream {
       if (this.eng.isDead()) return ErrCode.CLOSED;
       this.maybeResume(true);
       try {
-        if (!this.eng.waitUntil(() => this.hasNews(), this.tm.waitDeadline())) return ErrCode.TIMEOUT;
+        // Waking for a pause that began after the check above loops back to post Resume.
+        if (!this.eng.waitUntil(() => this.hasNews() || this.needsResume(), this.tm.waitDeadline())) return ErrCode.TIMEOUT;
       } catch (e) {
         // The worker is gone: the stream ends here, with what was consumed as the partial.
         if (e instanceof WorkerDeadError) return ErrCode.CLOSED;

@@ -583,9 +583,11 @@ export class TcpSocket<D extends Data = string> {
     return data;
   }
 
+  /** Decodes a result (which may still view the ring), then lets the worker reuse the space. */
   #finish(s: Stream, r: Received): ReceiveResult<D> {
-    if (r.ok) return [this.#decode(r.data, s.sab)];
-    return [null, errText(r.err), this.#decode(r.partial, s.sab)];
+    const out: ReceiveResult<D> = r.ok ? [this.#decode(r.data, s.sab)] : [null, errText(r.err), this.#decode(r.partial, s.sab)];
+    s.release();
+    return out;
   }
 
   #receive(argc: number, pat: unknown, p: unknown, ms: unknown): ReceiveResult<D> {

@@ -23,6 +23,7 @@ export class Connection {
   private socket!: Socket;
   /** Where a read lands when the ring has too little contiguous room (see onread()). */
   private spill: Buffer | null = null;
+  private copying = true;
 
   constructor(
     readonly id: number,
@@ -42,10 +43,17 @@ export class Connection {
   }
 
   private nextReadBuffer(): Uint8Array {
+    // While bytes wait in `pending`, they go first: flushPending() will write at the head,
+    // so no read may be aimed at the ring until they are in.
+    if (this.pending.length > 0) return this.spillBuffer();
     const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
     const off = head & (RX_RING_BYTES - 1);
     const room = Math.min(this.free(), RX_RING_BYTES - off);
     if (room >= MIN_DIRECT_READ) return new Uint8Array(this.sab, Layout.rxOffset + off, room);
+    return this.spillBuffer();
+  }
+
+  private spillBuffer(): Buffer {
     this.spill ??= Buffer.allocUnsafe(SPILL_BYTES);
     return this.spill;
   }
@@ -78,6 +86,7 @@ export class Connection {
   /** Takes over the socket's events; `copying` for sockets not made with onread(). */
   attach(socket: Socket, copying: boolean): void {
     this.socket = socket;
+    this.copying = copying;
     if (copying) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       this.eofSeen = true;
@@ -99,9 +108,17 @@ export class Connection {
   }
 
   private startReading(): void {
-    this.socket.resume();
-    // With onread the stream is not in flowing mode: read(0) restarts the handle's reads.
-    this.socket.read(0);
+    if (this.copying) {
+      this.socket.resume();
+      return;
+    }
+    // An onread socket bypasses the Readable machinery, whose state would not restart a
+    // read that the callback stopped: restart the handle itself, as net's tryReadStart does.
+    const handle = (this.socket as unknown as { _handle?: { reading?: boolean; readStart(): number } | null })._handle;
+    if (handle && !handle.reading) {
+      handle.reading = true;
+      if (handle.readStart() !== 0) this.socket.destroy();
+    }
   }
 
   private free(): number {
