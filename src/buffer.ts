@@ -17,7 +17,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { constants as osConstants } from 'node:os';
 import { type Engine, WorkerDeadError } from './engine.js';
 import { requireNative } from './inet.js';
-import { ErrCode, FILL_BYTES, Hdr, Layout, RX_RING_BYTES, RxFlag } from './protocol.js';
+import { ErrCode, FILL_BYTES, Hdr, Layout, RX_RING_BYTES, RxFlag, SETTLE_MS } from './protocol.js';
 import type { Timeout } from './timeout.js';
 
 export type Encoding = 'utf8' | 'latin1' | 'buffer';
@@ -56,6 +56,14 @@ export class Stream {
   /** Stop reading from the worker; what is already in LuaSocket's buffer stays. */
   detach(): void {
     this.detached = true;
+  }
+
+  /** The caller's descriptor of this socket (set by the TCP object), for kernel polls. */
+  fd = -1;
+
+  /** Does the kernel hold bytes (or EOF) the worker has not read yet? */
+  kernelReadable(): boolean {
+    return this.fd >= 0 && !this.eng.isDead() && (requireNative().poll(this.fd, 1, 0) & 1) !== 0;
   }
 
   /** LuaSocket's dirty(): unconsumed bytes in its own buffer (not the kernel's). */
@@ -156,7 +164,11 @@ export class Stream {
       }
       if (flags & RxFlag.ERROR) return Atomics.load(this.hdr, Hdr.RX_ERR) || ErrCode.CLOSED;
       if (flags & RxFlag.EOF) return ErrCode.CLOSED;
-      if (this.tm.immediate || !wait) return ErrCode.TIMEOUT;
+      if (this.tm.immediate || !wait) {
+        // LuaSocket would read what the kernel holds: let the worker publish it first.
+        if (this.kernelReadable() && this.eng.waitUntil(() => this.hasNews(), performance.now() + SETTLE_MS)) continue;
+        return ErrCode.TIMEOUT;
+      }
       if (this.eng.isDead()) return ErrCode.CLOSED;
       this.maybeResume(true);
       try {

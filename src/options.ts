@@ -7,7 +7,7 @@ import { argError, checkBoolean, luaToNumber, luaTypeName } from './args.js';
 import { type NativeConstants, type NativeSockets, native } from './native.js';
 
 export type OptionValue = boolean | number | string | { on: boolean; timeout: number } | null;
-export type GetResult = [OptionValue] | [null, string];
+export type GetResult = [OptionValue] | [] | [null, string];
 export type SetResult = [1] | [null, string];
 
 type Kind = 'bool' | 'int' | 'linger' | 'error';
@@ -81,7 +81,8 @@ export function getOption(fd: number, name: string, errorText: (errno: number) =
     case 'error': {
       const v = n.getSocketError(fd);
       if (v < 0) return [null, 'getsockopt failed'];
-      return [v === 0 ? null : errorText(v)];
+      // No pending error: LuaSocket returns a lone nil, which is an empty result here.
+      return v === 0 ? [] : [errorText(v)];
     }
     default: {
       const [err, v] = n.getsockoptInt(fd, so[0], so[1]);

@@ -112,6 +112,14 @@ export const ErrCode = {
 /** The rx ring size: a power of two. Memory is committed lazily as pages are touched. */
 export const RX_RING_BYTES = 1 << 20;
 
+/**
+ * Readiness lives in shared memory, one worker turn behind the kernel. When the kernel
+ * already reports an event the worker has not published yet (a call with timeout 0 right
+ * after the peer acted), the caller waits at most this long for the worker to catch up,
+ * so it sees what LuaSocket, which asks the kernel, would see.
+ */
+export const SETTLE_MS = 100;
+
 /** LuaSocket's input buffer: one "fill" moves at most this many bytes (spec 5.1). */
 export const FILL_BYTES = 8192;
 

@@ -7,6 +7,8 @@
  */
 import { ABSENT, arg, argError, checkNumber, LuaError, luaTypeName } from './args.js';
 import { type Engine, WorkerDeadError } from './engine.js';
+import { native } from './native.js';
+import { SETTLE_MS } from './protocol.js';
 import { TcpSocket } from './tcp.js';
 
 /** Anything select accepts: our sockets, or objects with LuaSocket's getfd/dirty methods. */
@@ -59,6 +61,8 @@ function byFd<T>(entries: Entry<T>[]): Entry<T>[] {
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+/** How often select looks again at descriptors of objects that are not this package's. */
+const FOREIGN_POLL_MS = 5;
 
 export function select<T extends Selectable>(recvt?: T[] | null, sendt?: T[] | null, timeout?: number | null): SelectResult<T>;
 export function select<T extends Selectable>(...args: unknown[]): SelectResult<T> {
@@ -83,16 +87,51 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
     eng ??= s.engine;
     return s;
   };
+  // Objects that are not this package's sockets (LuaSocket allows any object with getfd)
+  // are polled on their descriptor.
+  const foreign = (e: Entry<T>, events: number) =>
+    !(e.v instanceof TcpSocket) && native !== null && (native.poll(e.fd, events, 0) & (events | 8 | 16)) !== 0;
+  const hasForeign = [...rset, ...wset].some((e) => !(e.v instanceof TcpSocket));
   const ready = (): [T[], T[]] => [
-    rset.filter((e) => state(e.v)?.readable === true).map((e) => e.v),
-    wset.filter((e) => state(e.v)?.writable === true).map((e) => e.v),
+    rset.filter((e) => state(e.v)?.readable === true || foreign(e, 1)).map((e) => e.v),
+    wset.filter((e) => state(e.v)?.writable === true || foreign(e, 4)).map((e) => e.v),
   ];
 
   let [r, w] = ready();
   if (dirty.length > 0 || r.length > 0 || w.length > 0) return [[...dirty, ...r], w];
-  if (seconds === 0) return [[], [], 'timeout'];
+  if (seconds === 0) {
+    // LuaSocket asks the kernel: if it already has an event the worker has not
+    // published yet, give the worker a moment to catch up.
+    const ahead = rset.find((x) => x.v instanceof TcpSocket && x.v.kernelAhead());
+    const eAhead = ahead ? (ahead.v as unknown as TcpSocket).selectState().engine : null;
+    if (eAhead) {
+      eAhead.waitUntil(() => {
+        [r, w] = ready();
+        return r.length > 0 || w.length > 0;
+      }, performance.now() + SETTLE_MS);
+      if (r.length > 0 || w.length > 0) return [r, w];
+    }
+    return [[], [], 'timeout'];
+  }
   const deadline = seconds < 0 ? Number.POSITIVE_INFINITY : performance.now() + seconds * 1000;
   const e = eng as Engine | null;
+  if (hasForeign) {
+    // Foreign descriptors have no wake word: look again every few milliseconds.
+    for (;;) {
+      const left = deadline - performance.now();
+      if (left <= 0) return [[], [], 'timeout'];
+      const slice = Math.min(left, FOREIGN_POLL_MS);
+      if (e) {
+        try {
+          e.waitUntil(() => false, performance.now() + slice);
+        } catch (err) {
+          if (!(err instanceof WorkerDeadError)) throw err;
+        }
+      } else Atomics.wait(sleeper, 0, 0, slice);
+      [r, w] = ready();
+      if (r.length > 0 || w.length > 0) return [r, w];
+    }
+  }
   if (e === null) {
     // Nothing this thread's worker could make ready: just sleep out the timeout.
     if (deadline === Number.POSITIVE_INFINITY) for (;;) Atomics.wait(sleeper, 0, 0);

@@ -27,7 +27,7 @@ import { errnoText, errText } from './errors.js';
 import { type Candidate, familyName, requireNative, resolve } from './inet.js';
 import { type NativeFamily, type NativeGuard, native } from './native.js';
 import { type GetResult, getOption, type OptionValue, type SetResult, setOption } from './options.js';
-import { ConnState, ErrCode, Hdr, Layout, type Reply } from './protocol.js';
+import { ConnState, ErrCode, Hdr, Layout, type Reply, SETTLE_MS } from './protocol.js';
 import { Timeout } from './timeout.js';
 
 export type Kind = 'master' | 'client' | 'server';
@@ -39,7 +39,7 @@ export type Ok = [1];
 export type Fail = [null, string];
 export type ReceiveResult<D extends Data> = [D] | [null, string, D];
 export type SendResult = [number] | [null, string, number];
-export type NameResult = [string, number, 'inet' | 'inet6'] | [null, string];
+export type NameResult = [string, number, 'inet' | 'inet6' | 'unspec'] | [null, string];
 export type StatsResult = [number, number, number];
 
 type ObjectFamily = 0 | NativeFamily;
@@ -53,7 +53,8 @@ export class TcpSocket<D extends Data = string> {
   #family: ObjectFamily;
   #closed = false;
   #stream: Stream | null = null;
-  #listener: { id: number; hdr: Int32Array } | null = null;
+  /** The worker's listener; `fd` is the descriptor it was made from (setfd may replace ours). */
+  #listener: { id: number; hdr: Int32Array; fd: number } | null = null;
   #eng: Engine | null = null;
   /** After a failed attempt the next connect starts over on a fresh OS socket. */
   #fresh = false;
@@ -180,9 +181,13 @@ export class TcpSocket<D extends Data = string> {
 
   bind(address: string, port: string | number): Ok | Fail;
   bind(...args: unknown[]): Ok | Fail {
-    this.#check('bind', 'master');
-    const address = checkString(arg(args, 0), 1, 'bind');
-    const port = checkString(arg(args, 1), 2, 'bind');
+    return this.#bind('bind', args);
+  }
+
+  #bind(fname: string, args: unknown[]): Ok | Fail {
+    this.#check(fname, 'master');
+    const address = checkString(arg(args, 0), 1, fname);
+    const port = checkString(arg(args, 1), 2, fname);
     const err = this.trybind(address, port, this.#family);
     return err === null ? [1] : [null, err];
   }
@@ -190,7 +195,7 @@ export class TcpSocket<D extends Data = string> {
   /** Alias of bind, as in LuaSocket. */
   setsockname(address: string, port: string | number): Ok | Fail;
   setsockname(...args: unknown[]): Ok | Fail {
-    return (this.bind as (...a: unknown[]) => Ok | Fail)(...args);
+    return this.#bind('setsockname', args);
   }
 
   /** @internal LuaSocket's inet_trybind; `hint` is the resolver family. */
@@ -240,7 +245,9 @@ export class TcpSocket<D extends Data = string> {
       if (r === null) n.close(workerFd);
       return [null, r && 'err' in r ? errText(r.err) : 'closed'];
     }
-    this.#listener = { id, hdr };
+    // node:net listens with its own backlog (511); the script's backlog is LuaSocket's.
+    n.listen(fd, backlog | 0);
+    this.#listener = { id, hdr, fd };
     this.#kind = 'server';
     this.#rearm();
     return [1];
@@ -252,7 +259,8 @@ export class TcpSocket<D extends Data = string> {
     this.#check('accept', 'server');
     this.#tm.markStart();
     const l = this.#listener;
-    if (!l || this.#closed) return [null, 'closed'];
+    if (!l || this.#closed || this.#fd < 0) return [null, 'closed'];
+    if (this.#fd !== l.fd) return this.#acceptForeign();
     const eng = this.#engine();
     try {
       for (;;) {
@@ -265,6 +273,7 @@ export class TcpSocket<D extends Data = string> {
             c.#encoding = this.#encoding;
             c.#eng = eng;
             c.#stream = new Stream(id, sab, eng, c.#tm, c.#stats);
+            c.#stream.fd = r.fd;
             c.#rearm();
             return [c];
           }
@@ -272,7 +281,11 @@ export class TcpSocket<D extends Data = string> {
         }
         const lerr = Atomics.load(l.hdr, Hdr.LISTEN_ERR);
         if (lerr) return [null, errText(lerr)];
-        if (this.#tm.immediate) return [null, 'timeout'];
+        if (this.#tm.immediate) {
+          // The kernel may hold a connection the worker has not taken yet.
+          if (this.#kernelReadable() && eng.waitUntil(() => Atomics.load(l.hdr, Hdr.PENDING) > 0, performance.now() + SETTLE_MS)) continue;
+          return [null, 'timeout'];
+        }
         const ok = eng.waitUntil(
           () => Atomics.load(l.hdr, Hdr.PENDING) > 0 || Atomics.load(l.hdr, Hdr.LISTEN_ERR) !== 0,
           this.#tm.waitDeadline(),
@@ -285,26 +298,48 @@ export class TcpSocket<D extends Data = string> {
     }
   }
 
+  /**
+   * accept on a descriptor installed with setfd: LuaSocket would call accept(2) on it.
+   * Only the errors are reproduced (a descriptor that is not listening gives the kernel's
+   * 'Invalid argument'); connections are accepted only through the original listener.
+   */
+  #acceptForeign(): [TcpSocket<D>] | Fail {
+    const n = requireNative();
+    const [err, listening] = n.getsockoptInt(this.#fd, n.constants.SOL_SOCKET, SO_ACCEPTCONN);
+    if (err) return [null, errnoText(err)];
+    if (!listening) return [null, errnoText(n.constants.EINVAL)];
+    return [null, 'Operation not supported'];
+  }
+
   // ---------------------------------------------------------------- connect
 
   connect(address: string, port: string | number): Ok | Fail;
   connect(...args: unknown[]): Ok | Fail {
-    this.#check('connect', null);
-    const address = checkString(arg(args, 0), 1, 'connect');
-    const port = checkString(arg(args, 1), 2, 'connect');
+    return this.#connect('connect', args);
+  }
+
+  #connect(fname: string, args: unknown[]): Ok | Fail {
+    this.#check(fname, null);
+    const address = checkString(arg(args, 0), 1, fname);
+    const port = checkString(arg(args, 1), 2, fname);
     return this.tryconnect(address, port);
   }
 
   /** Alias of connect, as in LuaSocket. */
   setpeername(address: string, port: string | number): Ok | Fail;
   setpeername(...args: unknown[]): Ok | Fail {
-    return (this.connect as (...a: unknown[]) => Ok | Fail)(...args);
+    return this.#connect('setpeername', args);
   }
 
   /** The repeat-connect rules of spec 6.6 for an object that already tried. */
   #repeatConnect(s: Stream): Ok | Fail {
     switch (Atomics.load(s.hdr, Hdr.CONN_STATE)) {
       case ConnState.PENDING:
+        // On loopback the kernel settles at once; LuaSocket's repeat sees the outcome.
+        if (this.#fd >= 0 && requireNative().poll(this.#fd, 4, 0) > 0) {
+          this.#engine().waitUntil(() => Atomics.load(s.hdr, Hdr.CONN_STATE) !== ConnState.PENDING, performance.now() + SETTLE_MS);
+          if (Atomics.load(s.hdr, Hdr.CONN_STATE) !== ConnState.PENDING) return this.#repeatConnect(s);
+        }
         return [null, 'Operation already in progress'];
       case ConnState.OPEN_UNCONFIRMED:
         Atomics.store(s.hdr, Hdr.CONN_STATE, ConnState.OPEN);
@@ -377,6 +412,7 @@ export class TcpSocket<D extends Data = string> {
     const id = eng.newId();
     const sab = new SharedArrayBuffer(Layout.total);
     const stream = new Stream(id, sab, eng, this.#tm, this.#stats);
+    stream.fd = this.#fd;
     this.#stream = stream;
     this.#rearm();
     Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.PENDING);
@@ -442,7 +478,8 @@ export class TcpSocket<D extends Data = string> {
     if (this.#closed || this.#fd < 0) return [null, errnoText(n.constants.EBADF)];
     const r = n[which](this.#fd);
     if (typeof r === 'number') return [null, errnoText(r)];
-    return [r[0], r[1], familyName(r[2])];
+    // The family word is the object's recorded family, as in LuaSocket (spec 6.9).
+    return [r[0], r[1], this.#family === 0 ? 'unspec' : familyName(this.#family)];
   }
 
   getsockname(): NameResult {
@@ -662,6 +699,19 @@ export class TcpSocket<D extends Data = string> {
 
   // ---------------------------------------------------------------- select support
 
+  /** Does the kernel report this socket readable (data, EOF, or a pending connection)? */
+  #kernelReadable(): boolean {
+    return !this.#closed && this.#fd >= 0 && (requireNative().poll(this.#fd, 1, 0) & 1) !== 0;
+  }
+
+  /** @internal for select: would the kernel wake a reader that shared memory does not show yet? */
+  kernelAhead(): boolean {
+    if (this.#closed || this.#eng === null || this.#eng.isDead()) return false;
+    if (this.#kind === 'server') return this.#listener !== null && this.#kernelReadable();
+    if (this.#kind !== 'client' || this.#stream === null) return false;
+    return Atomics.load(this.#stream.hdr, Hdr.CONN_STATE) !== ConnState.PENDING && this.#kernelReadable();
+  }
+
   /** @internal readiness for socket.select. */
   selectState(): { fd: number; dirty: boolean; readable: boolean; writable: boolean; engine: Engine | null } {
     return { fd: this.#closed ? -1 : this.#fd, ...this.#readiness() };
@@ -690,6 +740,8 @@ export class TcpSocket<D extends Data = string> {
 }
 
 const EMPTY = Buffer.alloc(0);
+/** Linux's SO_ACCEPTCONN: is the socket listening? */
+const SO_ACCEPTCONN = 30;
 /** Buffer's own decoders, without toString's argument handling (hot path of receive). */
 type Slice = (this: Buffer, start: number, end: number) => string;
 const proto = Buffer.prototype as unknown as { utf8Slice?: Slice; latin1Slice?: Slice };
