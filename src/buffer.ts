@@ -189,17 +189,19 @@ export class Stream {
 
   /**
    * '*l': up to LF, every CR dropped. `max` (optional, upstream PR #463) caps the payload,
-   * prefix included: a line that reaches `max` bytes with no LF in sight fails with
-   * 'oversized' and exactly `max` bytes as the partial; the rest stays buffered.
+   * prefix included: a line longer than `max` bytes fails with 'oversized' and exactly
+   * `max` bytes as the partial; the rest stays buffered. A line of exactly `max` bytes
+   * succeeds; if its LF does not come in time the call fails with 'oversized'.
    */
   receiveLine(prefix: Buffer, max = Number.POSITIVE_INFINITY): Received {
     const parts: Buffer[] = prefix.length ? [prefix] : [];
     let acc = prefix.length;
     for (;;) {
       if (this.first === this.last) {
-        // At the cap, never wait: a timeout partial must stay shorter than max.
+        // At the cap only an LF (or the end) can still come in time: a timeout there is
+        // reported as 'oversized', so a timeout partial is always shorter than max.
         const atCap = acc >= max;
-        const err = this.fill(FILL_BYTES, !atCap);
+        const err = this.fill();
         if (atCap && err === ErrCode.TIMEOUT) return { ok: false, err: ErrCode.OVERSIZED, partial: join(parts) };
         if (err) return { ok: false, err, partial: join(parts) };
       }
@@ -261,7 +263,8 @@ export class Stream {
   /**
    * '*a': until the stream ends; success if anything new arrived (spec 6.13). With `max`,
    * more than `max` bytes (prefix included) fail with 'oversized' and exactly `max` bytes
-   * as the partial, unless the stream is already known to have ended (completion wins).
+   * as the partial; a stream that ends exactly at the cap succeeds (completion wins), and
+   * a timeout at the cap is reported as 'oversized'.
    */
   receiveAll(prefix: Buffer, max = Number.POSITIVE_INFINITY): Received {
     const parts: Buffer[] = prefix.length ? [prefix] : [];
@@ -271,7 +274,7 @@ export class Stream {
       if (this.first === this.last) {
         const atCap = acc >= max;
         // '*a' drains everything, so taking more than 8 KiB per fill is unobservable.
-        const err = this.fill(RX_RING_BYTES, !atCap);
+        const err = this.fill(RX_RING_BYTES);
         if (err === ErrCode.CLOSED && fresh > 0) return { ok: true, data: join(parts) };
         if (atCap && err === ErrCode.TIMEOUT) return { ok: false, err: ErrCode.OVERSIZED, partial: join(parts) };
         if (err) return { ok: false, err, partial: join(parts) };
