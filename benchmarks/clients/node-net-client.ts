@@ -1,0 +1,241 @@
+/**
+ * The in-process limit: Node's own asynchronous node:net doing the same work with
+ * callbacks and promises, no threads and no shared memory. Lines are cut and decoded to
+ * strings as receive('*l') would; bulk data stays in Buffers.
+ *
+ *   node dist/benchmarks/clients/node-net-client.js <workload> <port> <count> <warmup> <seed>
+ */
+import net from 'node:net';
+import { announceListening, CHUNK, CLIENT_TIMEOUT_S, HOST, type Job, peakRssKiB, type Report, requestLine, runClient } from '../job.js';
+
+const LF = 10;
+
+function open(job: Job): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: HOST, port: job.port, noDelay: true });
+    s.setTimeout(CLIENT_TIMEOUT_S * 1000, () => s.destroy(new Error('timeout')));
+    s.once('error', reject);
+    s.once('connect', () => {
+      s.off('error', reject);
+      const request = requestLine(job);
+      if (request) s.write(request);
+      resolve(s);
+    });
+  });
+}
+
+/** Splits a byte stream into lines (CR dropped before LF); `onLine` gets each as a string. */
+class LineReader {
+  private rest: Buffer | null = null;
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  push(chunk: Buffer): void {
+    let buf = chunk;
+    if (this.rest) {
+      buf = Buffer.concat([this.rest, chunk]);
+      this.rest = null;
+    }
+    let from = 0;
+    for (let lf = buf.indexOf(LF, from); lf >= 0; lf = buf.indexOf(LF, from)) {
+      const end = lf > from && buf[lf - 1] === 13 ? lf - 1 : lf;
+      this.onLine(buf.toString('utf8', from, end));
+      from = lf + 1;
+    }
+    if (from < buf.length) this.rest = Buffer.from(buf.subarray(from));
+  }
+}
+
+async function echo(job: Job): Promise<Report> {
+  const s = await open(job);
+  let waiting: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
+  let broken: Error | null = null;
+  const reader = new LineReader((line) => {
+    const w = waiting;
+    waiting = null;
+    w?.resolve(line);
+  });
+  const fail = (e: Error) => {
+    broken ??= e;
+    waiting?.reject(broken);
+    waiting = null;
+  };
+  s.on('data', (chunk: Buffer) => reader.push(chunk));
+  s.on('error', fail);
+  s.on('close', () => fail(new Error('closed')));
+  const roundTrip = (): Promise<string> =>
+    new Promise<string>((resolve, reject) => {
+      if (broken) return reject(broken);
+      waiting = { resolve, reject };
+      s.write('ping\n');
+    });
+  for (let i = 0; i < job.warmup; i++) {
+    const line = await roundTrip();
+    if (line !== 'ping') throw new Error(`warm-up reply: ${line}`);
+  }
+  const lat = new Array<number>(job.count);
+  const t0 = performance.now();
+  for (let i = 0; i < job.count; i++) {
+    const t = performance.now();
+    const line = await roundTrip();
+    if (line !== 'ping') throw new Error(`reply ${i}: ${line}`);
+    lat[i] = (performance.now() - t) * 1000;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  s.destroy();
+  return { ok: true, seconds, done: job.warmup + job.count, bytes: 4 * (job.warmup + job.count), latenciesUs: lat, hwmKiB: 0 };
+}
+
+async function lines(job: Job): Promise<Report> {
+  const s = await open(job);
+  let n = 0;
+  let bytes = 0;
+  let last: string | undefined;
+  const reader = new LineReader((line) => {
+    n++;
+    bytes += line.length;
+    last = line;
+  });
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    s.on('data', (chunk: Buffer) => reader.push(chunk));
+    s.on('end', resolve);
+    s.on('error', reject);
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  s.destroy();
+  return { ok: true, seconds, done: n, bytes, text: last, hwmKiB: 0 };
+}
+
+async function bulk(job: Job, keepAll: boolean): Promise<Report> {
+  const s = await open(job);
+  let calls = 0;
+  let bytes = 0;
+  const parts: Buffer[] = [];
+  const t0 = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    s.on('data', (chunk: Buffer) => {
+      calls++;
+      bytes += chunk.length;
+      if (keepAll) parts.push(chunk);
+    });
+    s.on('end', resolve);
+    s.on('error', reject);
+  });
+  if (keepAll) bytes = Buffer.concat(parts).length;
+  const seconds = (performance.now() - t0) / 1000;
+  s.destroy();
+  return { ok: true, seconds, done: keepAll ? 1 : calls, bytes, hwmKiB: 0 };
+}
+
+async function send(job: Job): Promise<Report> {
+  const s = await open(job);
+  const chunk = Buffer.alloc(CHUNK, 'x');
+  let ack: string | undefined;
+  const gotAck = new Promise<void>((resolve, reject) => {
+    const reader = new LineReader((line) => {
+      ack ??= line;
+      resolve();
+    });
+    s.on('data', (c: Buffer) => reader.push(c));
+    s.on('error', reject);
+    s.on('close', () => reject(new Error('closed before the ack')));
+  });
+  gotAck.catch(() => {});
+  let sent = 0;
+  const t0 = performance.now();
+  while (sent < job.count) {
+    const piece = job.count - sent >= CHUNK ? chunk : chunk.subarray(0, job.count - sent);
+    sent += piece.length;
+    if (!s.write(piece)) await new Promise((resolve) => s.once('drain', resolve));
+  }
+  await gotAck;
+  const seconds = (performance.now() - t0) / 1000;
+  s.destroy();
+  return { ok: true, seconds, done: Math.ceil(job.count / CHUNK), bytes: sent, text: ack, hwmKiB: 0 };
+}
+
+function connectOnce(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ host: HOST, port });
+    s.once('error', reject);
+    s.once('connect', () => {
+      s.destroy();
+      resolve();
+    });
+  });
+}
+
+async function connect(job: Job): Promise<Report> {
+  let t0 = performance.now();
+  for (let i = 0; i < job.warmup + job.count; i++) {
+    if (i === job.warmup) t0 = performance.now();
+    await connectOnce(job.port);
+  }
+  return { ok: true, seconds: (performance.now() - t0) / 1000, done: job.warmup + job.count, bytes: 0, hwmKiB: 0 };
+}
+
+async function accept(job: Job): Promise<Report> {
+  const total = job.warmup + job.count;
+  let accepted = 0;
+  let t0 = performance.now();
+  const server = net.createServer();
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timeout after ${accepted} accepts`)), CLIENT_TIMEOUT_S * 1000);
+    server.on('connection', (c) => {
+      c.destroy();
+      accepted++;
+      if (accepted === job.warmup) t0 = performance.now();
+      if (accepted === total) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    server.on('error', reject);
+  });
+  await new Promise<void>((resolve) => server.listen({ host: HOST, port: 0, backlog: 32 }, resolve));
+  announceListening((server.address() as net.AddressInfo).port);
+  await done;
+  const seconds = (performance.now() - t0) / 1000;
+  server.close();
+  return { ok: true, seconds, done: accepted, bytes: 0, hwmKiB: 0 };
+}
+
+async function startup(job: Job): Promise<Report> {
+  const t0 = performance.now();
+  const s = await open({ ...job, workload: 'startup' });
+  const seconds = (performance.now() - t0) / 1000;
+  s.destroy();
+  return { ok: true, seconds, done: 1, bytes: 0, hwmKiB: 0 };
+}
+
+await runClient(async (job) => {
+  let report: Report;
+  switch (job.workload) {
+    case 'echo':
+      report = await echo(job);
+      break;
+    case 'lines':
+      report = await lines(job);
+      break;
+    case 'bulk':
+      report = await bulk(job, false);
+      break;
+    case 'bulkall':
+      report = await bulk(job, true);
+      break;
+    case 'send':
+      report = await send(job);
+      break;
+    case 'connect':
+      report = await connect(job);
+      break;
+    case 'accept':
+      report = await accept(job);
+      break;
+    case 'startup':
+      report = await startup(job);
+      break;
+  }
+  report.hwmKiB = peakRssKiB();
+  return report;
+});

@@ -1,0 +1,193 @@
+-- The reference client: the real LuaSocket 3.1.0 on Lua 5.4, doing each workload the way
+-- the TypeScript clients do it (see benchmarks/job.ts for the arguments and the report).
+--
+--   lua5.4 benchmarks/lua/client.lua <workload> <port> <count> <warmup> <seed>
+
+local socket = require("socket")
+
+local HOST = "127.0.0.1"
+local TIMEOUT = 10
+local CHUNK = 65536
+
+local workload, port, count, warmup, seed = arg[1], tonumber(arg[2]), tonumber(arg[3]), tonumber(arg[4]), tonumber(arg[5])
+local gettime = socket.gettime
+
+-- A small JSON writer for the report (numbers, strings, booleans, arrays of numbers),
+-- so that the only package needed is lua-socket.
+local function encode(v)
+  local t = type(v)
+  if t == "number" then
+    if math.type(v) == "integer" or v == math.floor(v) and math.abs(v) < 2 ^ 53 then return string.format("%d", v) end
+    return string.format("%.17g", v)
+  elseif t == "string" then
+    return '"' .. v:gsub('[%c"\\]', function(ch) return string.format("\\u%04x", ch:byte()) end) .. '"'
+  elseif t == "boolean" then
+    return tostring(v)
+  elseif t == "table" then
+    if #v > 0 then
+      local parts = {}
+      for i = 1, #v do parts[i] = string.format("%.3f", v[i]) end
+      return "[" .. table.concat(parts, ",") .. "]"
+    end
+    local parts = {}
+    for k, x in pairs(v) do parts[#parts + 1] = encode(tostring(k)) .. ":" .. encode(x) end
+    return "{" .. table.concat(parts, ",") .. "}"
+  end
+  return "null"
+end
+
+local function peak_rss_kib()
+  local f = io.open("/proc/self/status", "r")
+  if not f then return 0 end
+  local status = f:read("a")
+  f:close()
+  return tonumber(status:match("VmHWM:%s+(%d+)%s+kB")) or 0
+end
+
+local function open(request)
+  local c = assert(socket.connect(HOST, port))
+  c:settimeout(TIMEOUT)
+  c:setoption("tcp-nodelay", true)
+  if request then assert(c:send(request)) end
+  return c
+end
+
+local run = {}
+
+function run.echo()
+  local c = open("ECHO\n")
+  for _ = 1, warmup do
+    c:send("ping\n")
+    local line, err = c:receive("*l")
+    if line ~= "ping" then error("warm-up reply: " .. tostring(line or err)) end
+  end
+  local lat = {}
+  local t0 = gettime()
+  for i = 1, count do
+    local s = gettime()
+    c:send("ping\n")
+    local line, err = c:receive("*l")
+    if line ~= "ping" then error("reply " .. i .. ": " .. tostring(line or err)) end
+    lat[i] = (gettime() - s) * 1e6
+  end
+  local seconds = gettime() - t0
+  c:close()
+  return { seconds = seconds, done = warmup + count, bytes = 4 * (warmup + count), latenciesUs = lat }
+end
+
+function run.lines()
+  local c = open(string.format("LINES %d %d\n", count, seed))
+  local n, bytes, last = 0, 0, nil
+  local t0 = gettime()
+  while true do
+    local line, err = c:receive("*l")
+    if not line then
+      if err ~= "closed" then error("receive: " .. err) end
+      break
+    end
+    n = n + 1
+    bytes = bytes + #line
+    last = line
+  end
+  local seconds = gettime() - t0
+  c:close()
+  return { seconds = seconds, done = n, bytes = bytes, text = last }
+end
+
+function run.bulk()
+  local c = open(string.format("BULK %d\n", count))
+  local calls, bytes = 0, 0
+  local t0 = gettime()
+  while true do
+    local data, err, partial = c:receive(CHUNK)
+    if not data then
+      if err ~= "closed" then error("receive: " .. err) end
+      bytes = bytes + #partial
+      break
+    end
+    calls = calls + 1
+    bytes = bytes + #data
+  end
+  local seconds = gettime() - t0
+  c:close()
+  return { seconds = seconds, done = calls, bytes = bytes }
+end
+
+function run.bulkall()
+  local c = open(string.format("BULK %d\n", count))
+  local t0 = gettime()
+  local data, err = c:receive("*a")
+  local seconds = gettime() - t0
+  if not data then error("receive: " .. err) end
+  c:close()
+  return { seconds = seconds, done = 1, bytes = #data }
+end
+
+function run.send()
+  local c = open(string.format("SINK %d\n", count))
+  local chunk = string.rep("x", CHUNK)
+  local sent = 0
+  local t0 = gettime()
+  while sent < count do
+    local piece = count - sent >= CHUNK and chunk or chunk:sub(1, count - sent)
+    local n, err = c:send(piece)
+    if not n then error("send: " .. err) end
+    sent = sent + n
+  end
+  local ack, err = c:receive("*l")
+  local seconds = gettime() - t0
+  if not ack then error("ack: " .. err) end
+  c:close()
+  return { seconds = seconds, done = math.ceil(count / CHUNK), bytes = sent, text = ack }
+end
+
+function run.connect()
+  local t0
+  for i = 1, warmup + count do
+    if i == warmup + 1 then t0 = gettime() end
+    local c, err = socket.connect(HOST, port)
+    if not c then error("connect " .. i .. ": " .. err) end
+    c:close()
+  end
+  return { seconds = gettime() - t0, done = warmup + count, bytes = 0 }
+end
+
+function run.accept()
+  local server = assert(socket.bind(HOST, 0))
+  server:settimeout(TIMEOUT)
+  local _, listening = server:getsockname()
+  io.stdout:write(encode({ listening = tonumber(listening) }), "\n")
+  io.stdout:flush()
+  local t0
+  for i = 1, warmup + count do
+    if i == warmup + 1 then t0 = gettime() end
+    local c, err = server:accept()
+    if not c then error("accept " .. i .. ": " .. err) end
+    c:close()
+  end
+  local seconds = gettime() - t0
+  server:close()
+  return { seconds = seconds, done = warmup + count, bytes = 0 }
+end
+
+-- Lua loads LuaSocket before any clock is available, so this times the connect alone.
+function run.startup()
+  local t0 = gettime()
+  local c = assert(socket.connect(HOST, port))
+  local seconds = gettime() - t0
+  c:close()
+  return { seconds = seconds, done = 1, bytes = 0 }
+end
+
+local ok, report = pcall(function()
+  local fn = run[workload]
+  if not fn then error("unknown workload '" .. tostring(workload) .. "'") end
+  return fn()
+end)
+if ok then
+  report.ok = true
+else
+  report = { ok = false, error = tostring(report), seconds = 0, done = 0, bytes = 0 }
+end
+report.hwmKiB = peak_rss_kib()
+io.stdout:write(encode(report), "\n")
