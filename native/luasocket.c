@@ -519,6 +519,18 @@ static napi_value js_take_orphans(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* accept4(2), non-blocking: the new descriptor, or -errno (-EAGAIN when none waits). */
+static napi_value js_accept(napi_env env, napi_callback_info info) {
+  GET_ARGS(1);
+  int32_t fd;
+  if (!arg_int(env, argv[0], "fd", &fd)) return NULL;
+  int c;
+  do {
+    c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  } while (c < 0 && errno == EINTR);
+  return js_int(env, c < 0 ? -errno : c);
+}
+
 static napi_value js_dup(napi_env env, napi_callback_info info) {
   GET_ARGS(1);
   int32_t fd;
@@ -980,6 +992,7 @@ NAPI_MODULE_INIT() {
       FN("close", js_close),
       FN("dup", js_dup),
       FN("send", js_send),
+      FN("accept", js_accept),
       FN("guard", js_guard),
       FN("disarm", js_disarm),
       FN("takeOrphans", js_take_orphans),

@@ -324,10 +324,19 @@ const POLL_SLICE_MS = 100;
 
 /** Blocks (in poll) until `fd` is writable or failed, or `deadline` passes. */
 export function waitWritable(fd: number, deadline: number): boolean {
+  return waitFd(fd, 4, deadline);
+}
+
+/** Blocks (in poll) until `fd` is readable (a listener: a connection waits), or `deadline` passes. */
+export function waitReadable(fd: number, deadline: number): boolean {
+  return waitFd(fd, 1, deadline);
+}
+
+function waitFd(fd: number, events: number, deadline: number): boolean {
   const n = requireNative();
   for (;;) {
     const left = Math.floor(deadline - performance.now());
-    const r = n.poll(fd, 4, Math.max(0, Math.min(left, POLL_SLICE_MS)));
+    const r = n.poll(fd, events, Math.max(0, Math.min(left, POLL_SLICE_MS)));
     if (r > 0) return true;
     if (left <= 0) return false;
   }

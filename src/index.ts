@@ -8,12 +8,15 @@
  * Every function returns an array of LuaSocket's return values (nil = null); argument
  * errors are thrown as LuaError with LuaSocket's message; network errors are returned.
  */
+
+import { constants as osConstants } from 'node:os';
 import { ABSENT, arg, checkNumber, checkOption, checkString, optString } from './args.js';
 import * as dnsModule from './dns.js';
 import { errnoText } from './errors.js';
 import { newtry, protect, skip, TryError, try_ } from './except.js';
 import { requireNative } from './inet.js';
 import type { NativeFamily } from './native.js';
+import { reclaimDescriptors } from './reclaim.js';
 import { select } from './select.js';
 import { TcpSocket } from './tcp.js';
 import { gettime as now } from './timeout.js';
@@ -45,7 +48,8 @@ export const dns = {
 export type Created = [TcpSocket] | [null, string];
 
 function create(family: NativeFamily): Created {
-  const fd = requireNative().socket(family);
+  let fd = requireNative().socket(family);
+  if (fd === -osConstants.errno.EMFILE && reclaimDescriptors()) fd = requireNative().socket(family);
   if (fd < 0) return [null, errnoText(-fd)];
   return [new TcpSocket('master', family, fd)];
 }

@@ -136,6 +136,8 @@ export interface NativeSockets {
   disarm(guard: NativeGuard): void;
   /** Channel ids of collected objects owned by `engine` (removed from the queue). */
   takeOrphans(engine: number): number[];
+  /** Non-blocking accept4(2): the new descriptor, or -errno (-EAGAIN when none waits). */
+  accept(fd: number): number;
   dup(fd: number): number;
   /** 1 if the fd is a socket, 0 if not, -errno (e.g. -EBADF) on failure. */
   isSocket(fd: number): number;
@@ -208,6 +210,7 @@ const FUNCTIONS: readonly (keyof NativeSockets)[] = [
   'close',
   'dup',
   'send',
+  'accept',
   'guard',
   'disarm',
   'takeOrphans',

@@ -25,9 +25,13 @@ import type { MessagePort } from 'node:worker_threads';
  *    descriptor of the socket (native helper), so a byte counts as sent exactly when the
  *    kernel accepted it, as in LuaSocket, and what a script sent survives its exit.
  *
+ * Listening sockets never enter the worker: the caller listens and accepts with the native
+ * helper, so the kernel's accept queue (and its backlog) is the only queue, exactly as in
+ * LuaSocket, and hands each accepted connection to the worker ('adopt') for its reads.
+ *
  * Commands (caller -> worker) travel by postMessage; replies that the caller must wait
  * for travel on a MessagePort that the caller drains with receiveMessageOnPort after a
- * SEQ change. State that the caller polls (data, connect progress, pending accepts) is
+ * SEQ change. State that the caller polls (data, connect progress) is
  * written into the channel header, never sent as messages.
  *
  * Descriptors: the caller and the worker each hold their own descriptor (a dup) of every
@@ -63,12 +67,8 @@ export const Hdr = {
   CONN_STATE: 4,
   /** ErrCode of a failed connection attempt. */
   CONN_ERR: 5,
-  /** Listeners: connections accepted by the kernel and queued in the worker. */
-  PENDING: 6,
   /** The OS descriptor of the worker's socket, -1 when none. */
-  FD: 7,
-  /** Listeners: set once the server stopped for good (ErrCode). */
-  LISTEN_ERR: 8,
+  FD: 6,
   /** Number of Int32 words (the header is padded to 64 bytes). */
   WORDS: 16,
 } as const;
@@ -137,16 +137,8 @@ export interface Channel {
 /** Commands, caller -> worker. `rid` present means the caller waits for a Reply. */
 export type Command =
   | { op: 'connect'; id: number; sab: SharedArrayBuffer; fd: number; host: string; port: number }
-  | {
-      op: 'listen';
-      rid: number;
-      id: number;
-      sab: SharedArrayBuffer;
-      fd: number;
-      backlog: number;
-    }
-  | { op: 'accept'; rid: number; id: number; newId: number; sab: SharedArrayBuffer }
-  | { op: 'adopt'; rid: number; id: number; sab: SharedArrayBuffer; fd: number }
+  /** A connection the caller accepted: the worker takes over its reading. */
+  | { op: 'adopt'; id: number; sab: SharedArrayBuffer; fd: number }
   | { op: 'resume'; id: number }
   | { op: 'close'; id: number; rid?: number }
   | { op: 'lookup'; rid: number; host: string; family: 0 | 4 | 6 }

@@ -62,7 +62,7 @@ function byFd<T>(entries: Entry<T>[]): Entry<T>[] {
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** How often select looks again at descriptors of objects that are not this package's. */
-const FOREIGN_POLL_MS = 5;
+const FOREIGN_POLL_MS = 2;
 
 export function select<T extends Selectable>(recvt?: T[] | null, sendt?: T[] | null, timeout?: number | null): SelectResult<T>;
 export function select<T extends Selectable>(...args: unknown[]): SelectResult<T> {
@@ -91,7 +91,8 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
   // are polled on their descriptor.
   const foreign = (e: Entry<T>, events: number) =>
     !(e.v instanceof TcpSocket) && native !== null && (native.poll(e.fd, events, 0) & (events | 8 | 16)) !== 0;
-  const hasForeign = [...rset, ...wset].some((e) => !(e.v instanceof TcpSocket));
+  // Listening servers (kernel accept queue) and foreign objects have no wake word.
+  const hasForeign = [...rset, ...wset].some((e) => !(e.v instanceof TcpSocket) || e.v.selectState().polled === true);
   const ready = (): [T[], T[]] => [
     rset.filter((e) => state(e.v)?.readable === true || foreign(e, 1)).map((e) => e.v),
     wset.filter((e) => state(e.v)?.writable === true || foreign(e, 4)).map((e) => e.v),
@@ -116,7 +117,8 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
   const deadline = seconds < 0 ? Number.POSITIVE_INFINITY : performance.now() + seconds * 1000;
   const e = eng as Engine | null;
   if (hasForeign) {
-    // Foreign descriptors have no wake word: look again every few milliseconds.
+    // Descriptors without a wake word: look again every few milliseconds (a wake word
+    // event ends the slice at once).
     for (;;) {
       const left = deadline - performance.now();
       if (left <= 0) return [[], [], 'timeout'];

@@ -9,6 +9,7 @@
  * same socket for the actual traffic. So a socket the worker has already torn down (peer
  * reset) still answers like the kernel does, and a descriptor number never goes stale.
  */
+import { constants as osConstants } from 'node:os';
 import {
   ABSENT,
   arg,
@@ -21,16 +22,26 @@ import {
   numberToLuaString,
   optNumber,
 } from './args.js';
-import { type Encoding, type Received, Stream } from './buffer.js';
+import { type Encoding, type Received, Stream, waitReadable } from './buffer.js';
 import { type Engine, engine, WorkerDeadError } from './engine.js';
 import { errnoText, errText } from './errors.js';
 import { type Candidate, familyName, requireNative, resolve } from './inet.js';
 import { type NativeFamily, type NativeGuard, native } from './native.js';
 import { type GetResult, getOption, type OptionValue, type SetResult, setOption } from './options.js';
-import { ConnState, ErrCode, Hdr, Layout, type Reply, SETTLE_MS } from './protocol.js';
+import { ConnState, Hdr, Layout, SETTLE_MS } from './protocol.js';
+import { reclaimDescriptors } from './reclaim.js';
 import { Timeout } from './timeout.js';
 
 export type Kind = 'master' | 'client' | 'server';
+
+/** What select needs to know of an object; `polled`: readiness has no wake word, look again. */
+export interface Readiness {
+  dirty: boolean;
+  readable: boolean;
+  writable: boolean;
+  engine: Engine | null;
+  polled?: boolean;
+}
 export type Pattern = '*l' | '*a' | number | string;
 export type Data = string | Buffer;
 
@@ -53,8 +64,6 @@ export class TcpSocket<D extends Data = string> {
   #family: ObjectFamily;
   #closed = false;
   #stream: Stream | null = null;
-  /** The worker's listener; `fd` is the descriptor it was made from (setfd may replace ours). */
-  #listener: { id: number; hdr: Int32Array; fd: number } | null = null;
   #eng: Engine | null = null;
   /** After a failed attempt the next connect starts over on a fresh OS socket. */
   #fresh = false;
@@ -82,7 +91,7 @@ export class TcpSocket<D extends Data = string> {
     if (!n) return;
     if (this.#guard) n.disarm(this.#guard);
     this.#guard = null;
-    const channel = this.#stream?.id ?? this.#listener?.id ?? 0;
+    const channel = this.#stream?.id ?? 0;
     if (this.#fd < 0 && channel === 0) return;
     this.#guard = n.guard(this.#fd, channel > 0 && this.#eng ? this.#eng.token : 0, channel);
   }
@@ -152,10 +161,6 @@ export class TcpSocket<D extends Data = string> {
       this.#stream.detach();
       this.#engine().post({ op: 'close', id: this.#stream.id });
     }
-    if (this.#listener) {
-      this.#engine().post({ op: 'close', id: this.#listener.id });
-      this.#listener = null;
-    }
   }
 
   #closeFd(): void {
@@ -168,7 +173,8 @@ export class TcpSocket<D extends Data = string> {
     this.#dropIo();
     this.#stream = null;
     this.#closeFd();
-    const fd = requireNative().socket(family);
+    let fd = requireNative().socket(family);
+    if ((fd === -EMFILE || fd === -ENFILE) && reclaimDescriptors()) fd = requireNative().socket(family);
     if (fd < 0) return errnoText(-fd);
     this.#fd = fd;
     this.#closed = false;
@@ -227,29 +233,11 @@ export class TcpSocket<D extends Data = string> {
     const n = requireNative();
     const fd = this.#closed ? -1 : this.#fd;
     if (fd < 0) return [null, errnoText(n.constants.EBADF)];
+    // The caller listens and accepts itself: the kernel's queue, with this backlog, is
+    // the only accept queue, as in LuaSocket (see protocol.ts).
     const errno = n.listen(fd, backlog | 0);
     if (errno) return [null, errnoText(errno)];
-    const eng = this.#engine();
-    const id = eng.newId();
-    const sab = new SharedArrayBuffer(Layout.rxOffset);
-    const hdr = new Int32Array(sab, 0, Hdr.WORDS);
-    const workerFd = n.dup(fd);
-    let r: Reply | null;
-    try {
-      r = eng.call({ op: 'listen', id, sab, fd: workerFd, backlog: backlog | 0 });
-    } catch (e) {
-      if (!(e instanceof WorkerDeadError)) throw e;
-      r = null;
-    }
-    if (!r?.ok) {
-      if (r === null) n.close(workerFd);
-      return [null, r && 'err' in r ? errText(r.err) : 'closed'];
-    }
-    // node:net listens with its own backlog (511); the script's backlog is LuaSocket's.
-    n.listen(fd, backlog | 0);
-    this.#listener = { id, hdr, fd };
     this.#kind = 'server';
-    this.#rearm();
     return [1];
   }
 
@@ -258,57 +246,40 @@ export class TcpSocket<D extends Data = string> {
   accept(): [TcpSocket<D>] | Fail {
     this.#check('accept', 'server');
     this.#tm.markStart();
-    const l = this.#listener;
-    if (!l || this.#closed || this.#fd < 0) return [null, 'closed'];
-    if (this.#fd !== l.fd) return this.#acceptForeign();
-    const eng = this.#engine();
-    try {
-      for (;;) {
-        if (Atomics.load(l.hdr, Hdr.PENDING) > 0) {
-          const id = eng.newId();
-          const sab = new SharedArrayBuffer(Layout.total);
-          const r = eng.call({ op: 'accept', id: l.id, newId: id, sab });
-          if (r?.ok && 'fd' in r && typeof r.fd === 'number') {
-            const c = new TcpSocket<D>('client', this.#family, r.fd);
-            c.#encoding = this.#encoding;
-            c.#eng = eng;
-            c.#stream = new Stream(id, sab, eng, c.#tm, c.#stats);
-            c.#stream.fd = r.fd;
-            c.#rearm();
-            return [c];
-          }
-          if (r && !r.ok && 'err' in r && r.err !== ErrCode.TIMEOUT) return [null, errText(r.err)];
-        }
-        const lerr = Atomics.load(l.hdr, Hdr.LISTEN_ERR);
-        if (lerr) return [null, errText(lerr)];
-        if (this.#tm.immediate) {
-          // The kernel may hold a connection the worker has not taken yet.
-          if (this.#kernelReadable() && eng.waitUntil(() => Atomics.load(l.hdr, Hdr.PENDING) > 0, performance.now() + SETTLE_MS)) continue;
-          return [null, 'timeout'];
-        }
-        const ok = eng.waitUntil(
-          () => Atomics.load(l.hdr, Hdr.PENDING) > 0 || Atomics.load(l.hdr, Hdr.LISTEN_ERR) !== 0,
-          this.#tm.waitDeadline(),
-        );
-        if (!ok) return [null, 'timeout'];
+    if (this.#closed || this.#fd < 0) return [null, 'closed'];
+    const n = requireNative();
+    let reclaimed = false;
+    for (;;) {
+      const c = n.accept(this.#fd);
+      if (c >= 0) return [this.#adopt(c)];
+      const errno = -c;
+      if (errno === n.constants.EAGAIN || errno === ECONNABORTED) {
+        if (this.#tm.immediate || !waitReadable(this.#fd, this.#tm.waitDeadline())) return [null, 'timeout'];
+        continue;
       }
-    } catch (e) {
-      if (e instanceof WorkerDeadError) return [null, 'closed'];
-      throw e;
+      // Out of descriptors: unreachable sockets may still hold some; collect and retry once.
+      if ((errno === EMFILE || errno === ENFILE) && !reclaimed && reclaimDescriptors()) {
+        reclaimed = true;
+        continue;
+      }
+      return [null, errnoText(errno)];
     }
   }
 
-  /**
-   * accept on a descriptor installed with setfd: LuaSocket would call accept(2) on it.
-   * Only the errors are reproduced (a descriptor that is not listening gives the kernel's
-   * 'Invalid argument'); connections are accepted only through the original listener.
-   */
-  #acceptForeign(): [TcpSocket<D>] | Fail {
-    const n = requireNative();
-    const [err, listening] = n.getsockoptInt(this.#fd, n.constants.SOL_SOCKET, SO_ACCEPTCONN);
-    if (err) return [null, errnoText(err)];
-    if (!listening) return [null, errnoText(n.constants.EINVAL)];
-    return [null, 'Operation not supported'];
+  /** A client object for a connection accepted on `fd`; the worker takes over its reads. */
+  #adopt(fd: number): TcpSocket<D> {
+    const c = new TcpSocket<D>('client', this.#family, fd);
+    c.#encoding = this.#encoding;
+    const eng = c.#engine();
+    const id = eng.newId();
+    const sab = new SharedArrayBuffer(Layout.total);
+    const stream = new Stream(id, sab, eng, c.#tm, c.#stats);
+    stream.fd = fd;
+    c.#stream = stream;
+    Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.OPEN);
+    eng.post({ op: 'adopt', id, sab, fd: requireNative().dup(fd) });
+    c.#rearm();
+    return c;
   }
 
   // ---------------------------------------------------------------- connect
@@ -707,23 +678,22 @@ export class TcpSocket<D extends Data = string> {
   /** @internal for select: would the kernel wake a reader that shared memory does not show yet? */
   kernelAhead(): boolean {
     if (this.#closed || this.#eng === null || this.#eng.isDead()) return false;
-    if (this.#kind === 'server') return this.#listener !== null && this.#kernelReadable();
+    if (this.#kind === 'server') return false;
     if (this.#kind !== 'client' || this.#stream === null) return false;
     return Atomics.load(this.#stream.hdr, Hdr.CONN_STATE) !== ConnState.PENDING && this.#kernelReadable();
   }
 
   /** @internal readiness for socket.select. */
-  selectState(): { fd: number; dirty: boolean; readable: boolean; writable: boolean; engine: Engine | null } {
+  selectState(): Readiness & { fd: number } {
     return { fd: this.#closed ? -1 : this.#fd, ...this.#readiness() };
   }
 
-  #readiness(): { dirty: boolean; readable: boolean; writable: boolean; engine: Engine | null } {
+  #readiness(): Readiness {
     const eng = this.#eng;
     if (this.#closed) return { dirty: this.#isDirty(), readable: false, writable: false, engine: eng };
     if (this.#kind === 'server') {
-      const l = this.#listener;
-      const readable = l !== null && (Atomics.load(l.hdr, Hdr.PENDING) > 0 || Atomics.load(l.hdr, Hdr.LISTEN_ERR) !== 0);
-      return { dirty: false, readable, writable: false, engine: eng };
+      // The kernel's accept queue is the truth: a pending connection makes it readable.
+      return { dirty: false, readable: this.#kernelReadable(), writable: false, engine: eng, polled: true };
     }
     const s = this.#stream;
     if (this.#kind === 'master' || !s || this.#fresh) {
@@ -739,9 +709,8 @@ export class TcpSocket<D extends Data = string> {
   }
 }
 
+const { ECONNABORTED, EMFILE, ENFILE } = osConstants.errno;
 const EMPTY = Buffer.alloc(0);
-/** Linux's SO_ACCEPTCONN: is the socket listening? */
-const SO_ACCEPTCONN = 30;
 /** Buffer's own decoders, without toString's argument handling (hot path of receive). */
 type Slice = (this: Buffer, start: number, end: number) => string;
 const proto = Buffer.prototype as unknown as { utf8Slice?: Slice; latin1Slice?: Slice };

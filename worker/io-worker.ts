@@ -6,16 +6,14 @@
 import dns from 'node:dns';
 import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
-import { errCodeOf, lookupErrorText } from '../src/errors.js';
+import { lookupErrorText } from '../src/errors.js';
 import { native } from '../src/native.js';
-import { type Command, ConnState, Ctl, ErrCode, Hdr, HEARTBEAT_MS, type Reply, type WorkerData } from '../src/protocol.js';
+import { type Command, ConnState, Ctl, Hdr, HEARTBEAT_MS, type Reply, type WorkerData } from '../src/protocol.js';
 import { Connection } from './connection.js';
-import { Listener } from './listener.js';
 
 const { ctl, replyPort, token } = workerData as WorkerData;
 const ctlWords = new Int32Array(ctl);
 const connections = new Map<number, Connection>();
-const listeners = new Map<number, Listener>();
 
 function wake(): void {
   Atomics.add(ctlWords, Ctl.SEQ, 1);
@@ -48,46 +46,26 @@ function connect(cmd: Extract<Command, { op: 'connect' }>): void {
   });
 }
 
-function listen(cmd: Extract<Command, { op: 'listen' }>): void {
-  const server = net.createServer({ pauseOnConnect: true, allowHalfOpen: true });
-  const listener = new Listener(cmd.id, cmd.sab, server, wake);
-  let listening = false;
-  server.once('listening', () => {
-    listening = true;
-    listeners.set(cmd.id, listener);
-    reply({ rid: cmd.rid, ok: true });
-  });
-  server.on('error', (err: NodeJS.ErrnoException) => {
-    if (!listening) reply({ rid: cmd.rid, ok: false, err: errCodeOf(err) });
-    else Atomics.store(listener.hdr, Hdr.LISTEN_ERR, errCodeOf(err));
-    wake();
-  });
-  server.listen({ fd: cmd.fd, backlog: cmd.backlog } as net.ListenOptions);
-}
-
-function accept(cmd: Extract<Command, { op: 'accept' }>): void {
-  const listener = listeners.get(cmd.id);
-  const sock = listener?.take();
-  if (!sock) {
-    reply({ rid: cmd.rid, ok: false, err: listener ? ErrCode.TIMEOUT : ErrCode.CLOSED });
-    return;
-  }
-  sock.removeAllListeners('error');
-  const conn = new Connection(cmd.newId, cmd.sab, wake);
-  conn.attach(sock, true);
-  connections.set(cmd.newId, conn);
+/** A connection the caller accepted: read it into its ring from now on. */
+function adopt(cmd: Extract<Command, { op: 'adopt' }>): void {
+  const conn = new Connection(cmd.id, cmd.sab, wake);
+  const sock = new net.Socket({
+    fd: cmd.fd,
+    allowHalfOpen: true,
+    readable: true,
+    writable: true,
+    onread: conn.onread(),
+  } as net.SocketConstructorOpts);
+  conn.attach(sock, false);
+  connections.set(cmd.id, conn);
   Atomics.store(conn.hdr, Hdr.CONN_STATE, ConnState.OPEN);
   conn.established();
-  // The caller gets its own descriptor of the socket, made before anything can close ours.
-  const fd = Atomics.load(conn.hdr, Hdr.FD);
-  reply({ rid: cmd.rid, ok: true, fd: fd >= 0 && native ? native.dup(fd) : -1 });
+  wake();
 }
 
 function close(id: number): void {
   connections.get(id)?.close();
   connections.delete(id);
-  listeners.get(id)?.close();
-  listeners.delete(id);
 }
 
 function lookup(cmd: Extract<Command, { op: 'lookup' }>): void {
@@ -114,10 +92,8 @@ parentPort?.on('message', (cmd: Command) => {
   switch (cmd.op) {
     case 'connect':
       return connect(cmd);
-    case 'listen':
-      return listen(cmd);
-    case 'accept':
-      return accept(cmd);
+    case 'adopt':
+      return adopt(cmd);
     case 'resume':
       return connections.get(cmd.id)?.resume();
     case 'close':
@@ -130,8 +106,6 @@ parentPort?.on('message', (cmd: Command) => {
       return reply({ rid: cmd.rid, ok: true });
     case 'crash':
       return crash(cmd.how, cmd.afterMs);
-    case 'adopt':
-      return reply({ rid: cmd.rid, ok: false, err: ErrCode.UNKNOWN });
   }
 });
 

@@ -1,0 +1,25 @@
+/**
+ * Running out of descriptors while unreachable sockets still hold some: LuaSocket's Lua
+ * garbage collector would eventually close them, and so does ours (the native guard's
+ * finalizer runs inside the collector), but V8 collects on memory pressure, not on
+ * descriptor pressure. On EMFILE/ENFILE the caller forces one full collection and retries.
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+let gc: (() => void) | null | undefined;
+
+/** Runs a full garbage collection; false if this runtime does not allow it. */
+export function reclaimDescriptors(): boolean {
+  if (gc === undefined) {
+    try {
+      v8.setFlagsFromString('--expose-gc');
+      gc = vm.runInNewContext('gc') as () => void;
+    } catch {
+      gc = null;
+    }
+  }
+  if (!gc) return false;
+  gc();
+  return true;
+}
