@@ -72,6 +72,8 @@ export class TcpSocket<D extends Data = string> {
   #stats = { received: 0, sent: 0 };
   #encoding: Encoding = 'utf8';
   readonly #addr: string;
+  /** Servers: a connection accepted from the kernel that could not be handed out yet. */
+  #accepted = -1;
   /** Closes the OS socket if this object is garbage-collected unclosed, as LuaSocket does. */
   #guard: NativeGuard | null = null;
 
@@ -237,6 +239,8 @@ export class TcpSocket<D extends Data = string> {
     // the only accept queue, as in LuaSocket (see protocol.ts).
     const errno = n.listen(fd, backlog | 0);
     if (errno) return [null, errnoText(errno)];
+    // Accepted connections need the I/O worker: start it now, not when descriptors may be short.
+    this.#engine();
     this.#kind = 'server';
     return [1];
   }
@@ -250,8 +254,17 @@ export class TcpSocket<D extends Data = string> {
     const n = requireNative();
     let reclaimed = false;
     for (;;) {
-      const c = n.accept(this.#fd);
-      if (c >= 0) return [this.#adopt(c)];
+      // A connection accepted earlier but not yet handed out (no descriptor for the worker) comes first.
+      const c = this.#accepted >= 0 ? this.#accepted : n.accept(this.#fd);
+      this.#accepted = -1;
+      if (c >= 0) {
+        const workerFd = dupReclaiming(c);
+        if (workerFd < 0) {
+          this.#accepted = c;
+          return [null, errnoText(-workerFd)];
+        }
+        return [this.#adopt(c, workerFd)];
+      }
       const errno = -c;
       if (errno === n.constants.EAGAIN || errno === ECONNABORTED) {
         if (this.#tm.immediate || !waitReadable(this.#fd, this.#tm.waitDeadline())) return [null, 'timeout'];
@@ -267,7 +280,7 @@ export class TcpSocket<D extends Data = string> {
   }
 
   /** A client object for a connection accepted on `fd`; the worker takes over its reads. */
-  #adopt(fd: number): TcpSocket<D> {
+  #adopt(fd: number, workerFd: number): TcpSocket<D> {
     const c = new TcpSocket<D>('client', this.#family, fd);
     c.#encoding = this.#encoding;
     const eng = c.#engine();
@@ -277,7 +290,7 @@ export class TcpSocket<D extends Data = string> {
     stream.fd = fd;
     c.#stream = stream;
     Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.OPEN);
-    eng.post({ op: 'adopt', id, sab, fd: requireNative().dup(fd) });
+    eng.post({ op: 'adopt', id, sab, fd: workerFd });
     c.#rearm();
     return c;
   }
@@ -378,7 +391,7 @@ export class TcpSocket<D extends Data = string> {
 
   /** One connection attempt on the current socket: null on success, else the error text. */
   #attempt(c: Candidate): string | null {
-    const n = requireNative();
+    const _n = requireNative();
     const eng = this.#engine();
     const id = eng.newId();
     const sab = new SharedArrayBuffer(Layout.total);
@@ -387,7 +400,13 @@ export class TcpSocket<D extends Data = string> {
     this.#stream = stream;
     this.#rearm();
     Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.PENDING);
-    eng.post({ op: 'connect', id, sab, fd: n.dup(this.#fd), host: c.address, port: c.port });
+    const workerFd = dupReclaiming(this.#fd);
+    if (workerFd < 0) {
+      Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.FAILED_REPORTED);
+      this.#fresh = true;
+      return errnoText(-workerFd);
+    }
+    eng.post({ op: 'connect', id, sab, fd: workerFd, host: c.address, port: c.port });
     if (this.#tm.immediate) return 'timeout';
     const settled = () => Atomics.load(stream.hdr, Hdr.CONN_STATE) !== ConnState.PENDING;
     if (!eng.waitUntil(settled, this.#tm.waitDeadline())) return 'timeout';
@@ -406,6 +425,8 @@ export class TcpSocket<D extends Data = string> {
     this.#guard = null;
     this.#dropIo();
     this.#closeFd();
+    if (this.#accepted >= 0) requireNative().close(this.#accepted);
+    this.#accepted = -1;
     this.#closed = true;
     return [1];
   }
@@ -710,6 +731,14 @@ export class TcpSocket<D extends Data = string> {
 }
 
 const { ECONNABORTED, EMFILE, ENFILE } = osConstants.errno;
+
+/** dup(fd) for the worker; out of descriptors, collect unreachable sockets and try once more. */
+function dupReclaiming(fd: number): number {
+  const n = requireNative();
+  const d = n.dup(fd);
+  if ((d === -EMFILE || d === -ENFILE) && reclaimDescriptors()) return n.dup(fd);
+  return d;
+}
 const EMPTY = Buffer.alloc(0);
 /** Buffer's own decoders, without toString's argument handling (hot path of receive). */
 type Slice = (this: Buffer, start: number, end: number) => string;
