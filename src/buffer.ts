@@ -60,6 +60,8 @@ export class Stream {
 
   /** The caller's descriptor of this socket (set by the TCP object), for kernel polls. */
   fd = -1;
+  /** shutdown('receive' | 'both') was called: an empty buffer reads as the end of stream. */
+  readShut = false;
 
   /** Does the kernel hold bytes (or EOF) the worker has not read yet? */
   kernelReadable(): boolean {
@@ -163,6 +165,11 @@ export class Stream {
         return 0;
       }
       if (flags & RxFlag.ERROR) return Atomics.load(this.hdr, Hdr.RX_ERR) || ErrCode.CLOSED;
+      if (this.readShut) {
+        // After shutdown('receive') Linux returns what is queued, then 0 (end of stream) at once.
+        if (this.kernelReadable() && this.eng.waitUntil(() => this.hasNews(), performance.now() + SETTLE_MS)) continue;
+        return ErrCode.CLOSED;
+      }
       if (flags & RxFlag.EOF) return ErrCode.CLOSED;
       if (this.tm.immediate || !wait) {
         // LuaSocket would read what the kernel holds: let the worker publish it first.

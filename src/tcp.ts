@@ -553,11 +553,15 @@ export class TcpSocket<D extends Data = string> {
     const how = checkOption(arg(args, 0), 1, 'shutdown', ['both', 'send', 'receive'] as const, 'both');
     if (this.#closed || this.#fd < 0) return [1];
     if (how === 'receive') {
-      requireNative().shutdown(this.#fd, 0);
+      // Not passed to the kernel for a connection: the worker would take the empty reads
+      // that may follow SHUT_RD for the end of the stream, while LuaSocket (observed) can
+      // still read what arrives afterwards. Reading simply goes on.
+      if (!this.#stream) requireNative().shutdown(this.#fd, 0);
       return [1];
     }
     // Sends went straight to the kernel, so the FIN follows every byte already sent.
-    requireNative().shutdown(this.#fd, how === 'send' ? 1 : 2);
+    requireNative().shutdown(this.#fd, how === 'send' || this.#stream !== null ? 1 : 2);
+    if (how === 'both' && this.#stream) this.#stream.readShut = true;
     return [1];
   }
 
