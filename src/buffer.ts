@@ -165,12 +165,12 @@ export class Stream {
         return 0;
       }
       if (flags & RxFlag.ERROR) return Atomics.load(this.hdr, Hdr.RX_ERR) || ErrCode.CLOSED;
+      if (flags & RxFlag.EOF) return ErrCode.CLOSED;
       if (this.readShut) {
-        // After shutdown('receive') Linux returns what is queued, then 0 (end of stream) at once.
+        // After shutdown('both') what is queued is returned, then the end of the stream.
         if (this.kernelReadable() && this.eng.waitUntil(() => this.hasNews(), performance.now() + SETTLE_MS)) continue;
         return ErrCode.CLOSED;
       }
-      if (flags & RxFlag.EOF) return ErrCode.CLOSED;
       if (this.tm.immediate || !wait) {
         // LuaSocket would read what the kernel holds: let the worker publish it first.
         if (this.kernelReadable() && this.eng.waitUntil(() => this.hasNews(), performance.now() + SETTLE_MS)) continue;
