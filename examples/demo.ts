@@ -51,7 +51,10 @@ show("c.receive('*l')  (now it arrives)", c.receive('*l'));
 show("c.send('BYE\\n')", c.send('BYE\n'));
 show("c.receive('*a')", c.receive('*a'));
 show("c.receive('*a')  (nothing left)", c.receive('*a'));
-show('c.getstats()', c.getstats().map((v, i) => (i === 2 ? Number(v.toFixed(3)) : v)));
+show(
+  'c.getstats()',
+  c.getstats().map((v, i) => (i === 2 ? Number(v.toFixed(3)) : v)),
+);
 show('c.close()', c.close());
 
 console.log('-- server: a blocking echo server on an ephemeral port');
