@@ -1,0 +1,121 @@
+/**
+ * Reliability: no call outlives its timeout whatever the I/O worker does (README,
+ * "Reliability"). For each way a worker can die (an uncaught error, process.exit inside
+ * it, an event loop blocked forever), a child process (test/fixtures/reliability-fault.ts)
+ * kills its worker with injectWorkerFault while a receive, an accept and a select with no
+ * timeout are blocked on it, and reports what they and later calls returned.
+ *
+ * One child per mode, all started at once: a dead worker affects every socket of its
+ * thread, so these never run inside the ava process. Each child takes about 10 s (three
+ * heartbeat deadlines of ~3 s).
+ */
+import test, { type ExecutionContext } from 'ava';
+import { type ChildRun, lastEvent, runChild } from './fixtures/reliability-child.js';
+
+type Mode = 'throw' | 'exit' | 'hang';
+const modes: Mode[] = ['throw', 'exit', 'hang'];
+
+/** A blocked call must end within this long of its start (heartbeat deadline ~3 s + fault delay). */
+const DEADLINE_MS = 8000;
+/** Calls on objects of a worker already known dead must not wait at all (generous bound). */
+const PROMPT_MS = 1500;
+
+// Started at load time so the three children run concurrently.
+const runs = new Map<Mode, Promise<ChildRun>>(modes.map((m) => [m, runChild('reliability-fault', [m], { limitMs: 60000 })]));
+const lingerRun = runChild('reliability-linger', [], { limitMs: 60000 });
+
+interface Timed {
+  r: unknown;
+  ms: number;
+}
+
+function ev(t: ExecutionContext, run: ChildRun, name: string): Record<string, unknown> {
+  const e = run.events.find((x) => x.ev === name);
+  if (!e) t.fail(`the child never reported '${name}' (exit ${run.code ?? run.signal})\n${run.stderr}`);
+  return e ?? {};
+}
+
+function prompt(t: ExecutionContext, what: string, x: unknown, expected: unknown): void {
+  const v = x as Timed;
+  t.deepEqual(v.r, expected, what);
+  t.true(v.ms < PROMPT_MS, `${what} took ${Math.round(v.ms)} ms`);
+}
+
+for (const mode of modes) {
+  test.serial(`worker fault '${mode}': a blocked receive ends with 'closed' and the bytes consumed so far`, async (t) => {
+    const run = await (runs.get(mode) as Promise<ChildRun>);
+    t.is(ev(t, run, 'arrived').readable, 1);
+    const r = ev(t, run, 'receive');
+    t.deepEqual(r.r, [null, 'closed', 'hello wor']);
+    t.true((r.ms as number) >= 250, `the receive blocked until the worker died (${Math.round(r.ms as number)} ms)`);
+    t.true((r.ms as number) < DEADLINE_MS, `the receive ended after ${Math.round(r.ms as number)} ms`);
+  });
+
+  test.serial(
+    `worker fault '${mode}': later receive and accept on the dead worker's objects say 'closed' at once; send and close still work`,
+    async (t) => {
+      const run = await (runs.get(mode) as Promise<ChildRun>);
+      const after = ev(t, run, 'after-receive');
+      prompt(t, 'receive()', after.receive, [null, 'closed', '']);
+      prompt(t, "receive('*a')", after.receiveAll, [null, 'closed', '']);
+      prompt(t, 'receive(3)', after.receiveCount, [null, 'closed', '']);
+      prompt(t, 'accept()', after.accept, [null, 'closed']);
+      t.deepEqual(ev(t, run, 'send-after'), { ev: 'send-after', sent: [6], peerGot: 'after\n' });
+      t.deepEqual(ev(t, run, 'close-after'), { ev: 'close-after', client: [1], server: [1] });
+    },
+  );
+
+  test.serial(`worker fault '${mode}': a blocked accept ends with 'closed'`, async (t) => {
+    const run = await (runs.get(mode) as Promise<ChildRun>);
+    const a = ev(t, run, 'accept');
+    t.deepEqual(a.r, [null, 'closed']);
+    t.true((a.ms as number) >= 250, `the accept blocked until the worker died (${Math.round(a.ms as number)} ms)`);
+    t.true((a.ms as number) < DEADLINE_MS, `the accept ended after ${Math.round(a.ms as number)} ms`);
+    prompt(t, 'accept() again', ev(t, run, 'after-accept').accept, [null, 'closed']);
+  });
+
+  test.serial(`worker fault '${mode}': a blocked select returns the dead worker's client readable`, async (t) => {
+    const run = await (runs.get(mode) as Promise<ChildRun>);
+    const s = ev(t, run, 'select');
+    t.true((s.ms as number) >= 250, `the select blocked until the worker died (${Math.round(s.ms as number)} ms)`);
+    t.true((s.ms as number) < DEADLINE_MS, `the select ended after ${Math.round(s.ms as number)} ms`);
+    t.is(s.length, 2, 'two results: something was ready, no timeout');
+    t.true(s.clientReadable, 'the client is readable (its receive returns at once)');
+    const after = ev(t, run, 'after-select');
+    prompt(t, 'receive() after select', after.receive, [null, 'closed', '']);
+    prompt(t, 'accept() after select', after.accept, [null, 'closed']);
+  });
+
+  // The accept on a dead worker's server returns 'closed' at once, so select must report it
+  // readable, as it does the clients; a select with no timeout must never answer 'timeout'.
+  test.serial(`worker fault '${mode}': select reports the dead worker's server readable`, async (t) => {
+    const run = await (runs.get(mode) as Promise<ChildRun>);
+    const s = ev(t, run, 'select');
+    t.true(s.serverReadable, 'the server is in the readable list of the blocked select');
+    const again = ev(t, run, 'select-server-after');
+    t.true(again.readable, 'select([server]) after the death reports it readable');
+    t.is(again.third, null, "select([server]) does not answer 'timeout'");
+  });
+
+  test.serial(`worker fault '${mode}': new sockets get a fresh worker and the process exits by itself`, async (t) => {
+    const run = await (runs.get(mode) as Promise<ChildRun>);
+    t.like(ev(t, run, 'fresh'), { receive: ['fresh'], send: [5], peerGot: 'again' });
+    t.like(ev(t, run, 'final'), { receive: ['last'], send: [3], peerGot: 'end' });
+    ev(t, run, 'end');
+    t.is(run.signal, null, run.stderr);
+    t.is(run.code, 0, run.stderr);
+  });
+}
+
+// The I/O worker can also be stalled from inside: the last close of a socket with SO_LINGER
+// and unsent data blocks in close(2) for up to the linger time. That must not stall (or,
+// past the heartbeat deadline, kill) the thread's other connections.
+test.serial("close() with SO_LINGER and unsent data does not stall the thread's other sockets", async (t) => {
+  const run = await lingerRun;
+  t.like(lastEvent(run, 'setup'), { linger: [1], send: [null, 'timeout'] }, run.stderr);
+  t.deepEqual(lastEvent(run, 'closed')?.r, [1]);
+  const other = lastEvent(run, 'other');
+  t.deepEqual(other?.r, ['ping'], 'the other connection still works');
+  t.true((other?.ms as number) < 2000, `its receive took ${Math.round(other?.ms as number)} ms`);
+  t.is(run.code, 0, run.stderr);
+});
