@@ -318,7 +318,10 @@ static napi_value js_socket(napi_env env, napi_callback_info info) {
   return js_int(env, fd);
 }
 
-static napi_value js_bind(napi_env env, napi_callback_info info) {
+typedef int (*addr_call)(int, const struct sockaddr *, socklen_t);
+
+/* bind(2) or connect(2) to a numeric address: 0 or errno (EINTR retried for bind only). */
+static napi_value addr_op(napi_env env, napi_callback_info info, addr_call call) {
   GET_ARGS(4);
   int32_t fd, tag, port;
   char *addr;
@@ -340,10 +343,16 @@ static napi_value js_bind(napi_env env, napi_callback_info info) {
            !make_sockaddr(af, addr, (uint16_t)port, &ss, &len))
     err = EINVAL;
   else
-    err = err_of(bind(fd, (struct sockaddr *)&ss, len));
+    err = err_of(call(fd, (struct sockaddr *)&ss, len));
   free(addr);
   return js_int(env, err);
 }
+
+static napi_value js_bind(napi_env env, napi_callback_info info) { return addr_op(env, info, bind); }
+
+/* Non-blocking connect(2): 0, EINPROGRESS, or the kernel's answer for this socket's state
+   (EALREADY, EISCONN, ECONNREFUSED, ECONNABORTED...), exactly what LuaSocket sees. */
+static napi_value js_connect(napi_env env, napi_callback_info info) { return addr_op(env, info, connect); }
 
 static napi_value js_listen(napi_env env, napi_callback_info info) {
   GET_ARGS(2);
@@ -980,6 +989,7 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       FN("socket", js_socket),
       FN("bind", js_bind),
+      FN("connect", js_connect),
       FN("listen", js_listen),
       FN("getsockname", js_getsockname),
       FN("getpeername", js_getpeername),

@@ -299,31 +299,33 @@ export class Stream {
       this.consume(len);
     }
   }
-
-  /**
-   * Sends `data` (already cut to the i..j range) on the caller's descriptor `fd`.
-   * Returns the bytes the kernel accepted and 0, or the bytes accepted before an ErrCode.
-   * While the kernel's buffer is full it waits for room, per the timeout rules.
-   */
-  send(fd: number, data: Uint8Array): [number, number] {
-    const n = requireNative();
-    let done = 0;
-    while (done < data.length) {
-      if (this.detached) return [done, ErrCode.CLOSED];
-      const r = n.send(fd, data, done, Math.min(data.length - done, MAX_SEND));
-      if (r >= 0) {
-        done += r;
-        this.stats.sent += r;
-        continue;
-      }
-      if (-r !== EAGAIN) return [done, ErrCode.ERRNO_BASE - r];
-      if (this.tm.immediate || !waitWritable(fd, this.tm.waitDeadline())) return [done, ErrCode.TIMEOUT];
-    }
-    return [done, 0];
-  }
 }
 
-const EAGAIN = osConstants.errno.EAGAIN;
+/**
+ * Sends `data` (already cut to the i..j range) on the caller's descriptor `fd`, straight
+ * into the kernel. Returns the bytes the kernel accepted and 0, or the bytes accepted
+ * before an ErrCode. While the kernel's buffer is full it waits for room, per the
+ * timeout rules (in poll(2), so sends never depend on the I/O worker).
+ */
+export function sendOn(fd: number, data: Uint8Array, tm: Timeout, stats: { sent: number }): [number, number] {
+  const n = requireNative();
+  let done = 0;
+  while (done < data.length) {
+    const r = n.send(fd, data, done, Math.min(data.length - done, MAX_SEND));
+    if (r >= 0) {
+      done += r;
+      stats.sent += r;
+      continue;
+    }
+    // A send on a connection whose attempt failed reports it closed, as LuaSocket does.
+    if (-r === ECONNREFUSED) return [done, ErrCode.CLOSED];
+    if (-r !== EAGAIN) return [done, ErrCode.ERRNO_BASE - r];
+    if (tm.immediate || !waitWritable(fd, tm.waitDeadline())) return [done, ErrCode.TIMEOUT];
+  }
+  return [done, 0];
+}
+
+const { EAGAIN, ECONNREFUSED } = osConstants.errno;
 /** Largest piece handed to one send(2). */
 const MAX_SEND = 1 << 24;
 /** Long waits for room are cut in slices so that process.exit never waits on a syscall. */

@@ -103,6 +103,8 @@ export interface NativeSockets {
    */
   bind(fd: number, family: NativeFamily, address: string, port: number): number;
   /** 0 or errno. */
+  /** Non-blocking connect(2) to a numeric address: 0, or an errno (EINPROGRESS while pending). */
+  connect(fd: number, family: NativeFamily, address: string, port: number): number;
   listen(fd: number, backlog: number): number;
   /** Local address, or errno. */
   getsockname(fd: number): NativeSockName | number;
@@ -198,6 +200,7 @@ const CANDIDATES = ['../../build/Release/luasocket_native.node', '../build/Relea
 const FUNCTIONS: readonly (keyof NativeSockets)[] = [
   'socket',
   'bind',
+  'connect',
   'listen',
   'getsockname',
   'getpeername',

@@ -25,13 +25,14 @@ import type { MessagePort } from 'node:worker_threads';
  *    descriptor of the socket (native helper), so a byte counts as sent exactly when the
  *    kernel accepted it, as in LuaSocket, and what a script sent survives its exit.
  *
- * Listening sockets never enter the worker: the caller listens and accepts with the native
- * helper, so the kernel's accept queue (and its backlog) is the only queue, exactly as in
- * LuaSocket, and hands each accepted connection to the worker ('adopt') for its reads.
+ * Connecting and listening never involve the worker: the caller connects, listens and
+ * accepts with the native helper, so the kernel's connect states and accept queue are the
+ * only ones, exactly as in LuaSocket. A connection is handed to the worker ('adopt') at its
+ * first read; from then on the worker keeps its ring filled.
  *
  * Commands (caller -> worker) travel by postMessage; replies that the caller must wait
  * for travel on a MessagePort that the caller drains with receiveMessageOnPort after a
- * SEQ change. State that the caller polls (data, connect progress) is
+ * SEQ change. State that the caller polls (data, EOF, errors) is
  * written into the channel header, never sent as messages.
  *
  * Descriptors: the caller and the worker each hold their own descriptor (a dup) of every
@@ -63,12 +64,8 @@ export const Hdr = {
   RX_FLAGS: 2,
   /** ErrCode of the read side once RxFlag.ERROR is set. */
   RX_ERR: 3,
-  /** ConnState of an outgoing connection. */
-  CONN_STATE: 4,
-  /** ErrCode of a failed connection attempt. */
-  CONN_ERR: 5,
   /** The OS descriptor of the worker's socket, -1 when none. */
-  FD: 6,
+  FD: 4,
   /** Number of Int32 words (the header is padded to 64 bytes). */
   WORDS: 16,
 } as const;
@@ -80,18 +77,6 @@ export const RxFlag = {
   ERROR: 2,
   /** The worker stopped reading because the ring is full: the caller must send Resume. */
   PAUSED: 4,
-} as const;
-
-export const ConnState = {
-  NONE: 0,
-  PENDING: 1,
-  /** Established, but no connect() call has confirmed it yet (Linux SS_CONNECTING). */
-  OPEN_UNCONFIRMED: 2,
-  OPEN: 3,
-  /** Failed; the error (CONN_ERR) has not been reported yet. */
-  FAILED: 4,
-  /** Failed and the error was already reported once. */
-  FAILED_REPORTED: 5,
 } as const;
 
 /**
@@ -136,7 +121,6 @@ export interface Channel {
 
 /** Commands, caller -> worker. `rid` present means the caller waits for a Reply. */
 export type Command =
-  | { op: 'connect'; id: number; sab: SharedArrayBuffer; fd: number; host: string; port: number }
   /** A connection the caller accepted: the worker takes over its reading. */
   | { op: 'adopt'; id: number; sab: SharedArrayBuffer; fd: number }
   | { op: 'resume'; id: number }

@@ -22,13 +22,13 @@ import {
   numberToLuaString,
   optNumber,
 } from './args.js';
-import { type Encoding, type Received, Stream, waitReadable } from './buffer.js';
+import { type Encoding, type Received, Stream, sendOn, waitReadable, waitWritable } from './buffer.js';
 import { type Engine, engine, WorkerDeadError } from './engine.js';
 import { errnoText, errText } from './errors.js';
 import { type Candidate, familyName, requireNative, resolve } from './inet.js';
 import { type NativeFamily, type NativeGuard, native } from './native.js';
 import { type GetResult, getOption, type OptionValue, type SetResult, setOption } from './options.js';
-import { ConnState, Hdr, Layout, SETTLE_MS } from './protocol.js';
+import { Layout } from './protocol.js';
 import { reclaimDescriptors } from './reclaim.js';
 import { Timeout } from './timeout.js';
 
@@ -65,15 +65,12 @@ export class TcpSocket<D extends Data = string> {
   #closed = false;
   #stream: Stream | null = null;
   #eng: Engine | null = null;
-  /** After a failed attempt the next connect starts over on a fresh OS socket. */
-  #fresh = false;
   readonly #tm = new Timeout();
   #birth = performance.now();
   #stats = { received: 0, sent: 0 };
   #encoding: Encoding = 'utf8';
   readonly #addr: string;
-  /** Servers: a connection accepted from the kernel that could not be handed out yet. */
-  #accepted = -1;
+
   /** Closes the OS socket if this object is garbage-collected unclosed, as LuaSocket does. */
   #guard: NativeGuard | null = null;
 
@@ -180,7 +177,6 @@ export class TcpSocket<D extends Data = string> {
     if (fd < 0) return errnoText(-fd);
     this.#fd = fd;
     this.#closed = false;
-    this.#fresh = false;
     this.#rearm();
     return null;
   }
@@ -254,16 +250,11 @@ export class TcpSocket<D extends Data = string> {
     const n = requireNative();
     let reclaimed = false;
     for (;;) {
-      // A connection accepted earlier but not yet handed out (no descriptor for the worker) comes first.
-      const c = this.#accepted >= 0 ? this.#accepted : n.accept(this.#fd);
-      this.#accepted = -1;
+      const c = n.accept(this.#fd);
       if (c >= 0) {
-        const workerFd = dupReclaiming(c);
-        if (workerFd < 0) {
-          this.#accepted = c;
-          return [null, errnoText(-workerFd)];
-        }
-        return [this.#adopt(c, workerFd)];
+        const client = new TcpSocket<D>('client', this.#family, c);
+        client.#encoding = this.#encoding;
+        return [client];
       }
       const errno = -c;
       if (errno === n.constants.EAGAIN || errno === ECONNABORTED) {
@@ -279,20 +270,23 @@ export class TcpSocket<D extends Data = string> {
     }
   }
 
-  /** A client object for a connection accepted on `fd`; the worker takes over its reads. */
-  #adopt(fd: number, workerFd: number): TcpSocket<D> {
-    const c = new TcpSocket<D>('client', this.#family, fd);
-    c.#encoding = this.#encoding;
-    const eng = c.#engine();
+  /**
+   * Hands this connection to the I/O worker, which reads it into a ring from now on. Done
+   * at the first receive (or select on it), so connect/accept + close never involve the
+   * worker: until then the bytes wait in the kernel, where LuaSocket keeps them too.
+   */
+  #startStream(): Stream | null {
+    const workerFd = dupReclaiming(this.#fd);
+    if (workerFd < 0) return null;
+    const eng = this.#engine();
     const id = eng.newId();
     const sab = new SharedArrayBuffer(Layout.total);
-    const stream = new Stream(id, sab, eng, c.#tm, c.#stats);
-    stream.fd = fd;
-    c.#stream = stream;
-    Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.OPEN);
+    const stream = new Stream(id, sab, eng, this.#tm, this.#stats);
+    stream.fd = this.#fd;
+    this.#stream = stream;
     eng.post({ op: 'adopt', id, sab, fd: workerFd });
-    c.#rearm();
-    return c;
+    this.#rearm();
+    return stream;
   }
 
   // ---------------------------------------------------------------- connect
@@ -315,32 +309,6 @@ export class TcpSocket<D extends Data = string> {
     return this.#connect('setpeername', args);
   }
 
-  /** The repeat-connect rules of spec 6.6 for an object that already tried. */
-  #repeatConnect(s: Stream): Ok | Fail {
-    switch (Atomics.load(s.hdr, Hdr.CONN_STATE)) {
-      case ConnState.PENDING:
-        // On loopback the kernel settles at once; LuaSocket's repeat sees the outcome.
-        if (this.#fd >= 0 && requireNative().poll(this.#fd, 4, 0) > 0) {
-          this.#engine().waitUntil(() => Atomics.load(s.hdr, Hdr.CONN_STATE) !== ConnState.PENDING, performance.now() + SETTLE_MS);
-          if (Atomics.load(s.hdr, Hdr.CONN_STATE) !== ConnState.PENDING) return this.#repeatConnect(s);
-        }
-        return [null, 'Operation already in progress'];
-      case ConnState.OPEN_UNCONFIRMED:
-        Atomics.store(s.hdr, Hdr.CONN_STATE, ConnState.OPEN);
-        return [1];
-      case ConnState.FAILED:
-        // Reported now; the socket is reset, so the next connect starts over.
-        Atomics.store(s.hdr, Hdr.CONN_STATE, ConnState.FAILED_REPORTED);
-        this.#fresh = true;
-        return [null, errText(Atomics.load(s.hdr, Hdr.CONN_ERR))];
-      case ConnState.FAILED_REPORTED:
-        this.#fresh = true;
-        return [null, 'closed'];
-      default:
-        return [null, 'already connected'];
-    }
-  }
-
   /** @internal LuaSocket's meth_connect after the argument checks. */
   tryconnect(address: string, port: string): Ok | Fail {
     try {
@@ -354,22 +322,20 @@ export class TcpSocket<D extends Data = string> {
     }
   }
 
-  /** LuaSocket's inet_tryconnect. */
+  /**
+   * LuaSocket's inet_tryconnect. connect(2) is issued on the caller's own descriptor, so
+   * a repeated connect gets the kernel's own answer for the socket's state (spec 6.6:
+   * in progress, confirmed, already connected, the pending error, closed).
+   */
   #tryconnect(address: string, port: string): Ok | Fail {
     this.#tm.markStart();
-    if (this.#kind === 'server' && !this.#closed) return [null, 'already connected'];
-    const s = this.#stream;
-    if (s && !this.#closed && !this.#fresh) {
-      const st = Atomics.load(s.hdr, Hdr.CONN_STATE);
-      if (st !== ConnState.FAILED_REPORTED || this.#fd >= 0) return this.#repeatConnect(s);
-    }
     const r = resolve(address, port, this.#family, false, this.#tm.waitDeadline());
     if (!r.ok) return [null, r.err];
     let err = 'no info on address';
     let current = this.#family;
     for (const c of r.list) {
       this.#tm.markStart();
-      if (current !== c.family || this.#fd < 0 || this.#closed || this.#fresh || this.#stream) {
+      if (current !== c.family || this.#fd < 0 || this.#closed) {
         const e = this.#newSocket(c.family);
         if (e) {
           err = e;
@@ -378,43 +344,26 @@ export class TcpSocket<D extends Data = string> {
         current = c.family;
       }
       const res = this.#attempt(c);
+      // Stop at success, or after the first address when not blocking (upstream #99).
       if (res === null || this.#tm.immediate) {
         this.#family = current;
-        if (res === null) return [1];
-        return [null, res];
+        return res === null ? [1] : [null, res];
       }
       err = res;
-      this.#fresh = true;
     }
     return [null, err];
   }
 
   /** One connection attempt on the current socket: null on success, else the error text. */
   #attempt(c: Candidate): string | null {
-    const _n = requireNative();
-    const eng = this.#engine();
-    const id = eng.newId();
-    const sab = new SharedArrayBuffer(Layout.total);
-    const stream = new Stream(id, sab, eng, this.#tm, this.#stats);
-    stream.fd = this.#fd;
-    this.#stream = stream;
-    this.#rearm();
-    Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.PENDING);
-    const workerFd = dupReclaiming(this.#fd);
-    if (workerFd < 0) {
-      Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.FAILED_REPORTED);
-      this.#fresh = true;
-      return errnoText(-workerFd);
-    }
-    eng.post({ op: 'connect', id, sab, fd: workerFd, host: c.address, port: c.port });
-    if (this.#tm.immediate) return 'timeout';
-    const settled = () => Atomics.load(stream.hdr, Hdr.CONN_STATE) !== ConnState.PENDING;
-    if (!eng.waitUntil(settled, this.#tm.waitDeadline())) return 'timeout';
-    const st = Atomics.load(stream.hdr, Hdr.CONN_STATE);
-    if (st === ConnState.OPEN_UNCONFIRMED || st === ConnState.OPEN) return null;
-    // LuaSocket learns the failure by reading the error, which consumes it.
-    Atomics.store(stream.hdr, Hdr.CONN_STATE, ConnState.FAILED_REPORTED);
-    return errText(Atomics.load(stream.hdr, Hdr.CONN_ERR));
+    const n = requireNative();
+    const errno = n.connect(this.#fd, c.family, c.address, c.port);
+    if (errno === 0) return null;
+    if (errno !== n.constants.EINPROGRESS) return errnoText(errno);
+    if (this.#tm.immediate || !waitWritable(this.#fd, this.#tm.waitDeadline())) return 'timeout';
+    // Reading the pending error consumes it, as LuaSocket's zero-length recv does.
+    const e = n.getSocketError(this.#fd);
+    return e === 0 ? null : errnoText(Math.abs(e));
   }
 
   // ---------------------------------------------------------------- close & state
@@ -425,8 +374,6 @@ export class TcpSocket<D extends Data = string> {
     this.#guard = null;
     this.#dropIo();
     this.#closeFd();
-    if (this.#accepted >= 0) requireNative().close(this.#accepted);
-    this.#accepted = -1;
     this.#closed = true;
     return [1];
   }
@@ -487,14 +434,6 @@ export class TcpSocket<D extends Data = string> {
     this.#check('getoption', null);
     const name = checkString(arg(args, 0), 1, 'getoption');
     const fd = this.#closed ? -1 : this.#fd;
-    if (name === 'error' && this.#stream && fd >= 0) {
-      // The worker saw the failure first; LuaSocket's reader of SO_ERROR gets it once.
-      const s = this.#stream;
-      if (Atomics.load(s.hdr, Hdr.CONN_STATE) === ConnState.FAILED) {
-        Atomics.store(s.hdr, Hdr.CONN_STATE, ConnState.FAILED_REPORTED);
-        return [errText(Atomics.load(s.hdr, Hdr.CONN_ERR))];
-      }
-    }
     return getOption(fd, name, errnoText);
   }
 
@@ -553,10 +492,9 @@ export class TcpSocket<D extends Data = string> {
     const how = checkOption(arg(args, 0), 1, 'shutdown', ['both', 'send', 'receive'] as const, 'both');
     if (this.#closed || this.#fd < 0) return [1];
     if (how === 'receive') {
-      // Not passed to the kernel for a connection: the worker would take the empty reads
-      // that may follow SHUT_RD for the end of the stream, while LuaSocket (observed) can
-      // still read what arrives afterwards. Reading simply goes on.
-      if (!this.#stream) requireNative().shutdown(this.#fd, 0);
+      // Not passed to the kernel: the worker would take the empty reads that may follow
+      // SHUT_RD for the end of the stream, while LuaSocket (observed) can still read what
+      // arrives afterwards. Reading simply goes on.
       return [1];
     }
     // Sends went straight to the kernel, so the FIN follows every byte already sent.
@@ -567,12 +505,23 @@ export class TcpSocket<D extends Data = string> {
 
   // ---------------------------------------------------------------- data
 
-  /** The stream to use for I/O, consuming a failed connect's pending error first. */
+  /**
+   * The stream to read from, started on first use. null when there is nothing to read
+   * from: no socket, or a socket that is not connected (the kernel would answer 'closed';
+   * a connect still in progress is waited for per the timeout rules first).
+   */
   #io(): Stream | null {
-    const s = this.#stream;
-    if (!s || this.#fresh) return s && this.#closed ? s : null;
-    if (Atomics.load(s.hdr, Hdr.CONN_STATE) === ConnState.FAILED) Atomics.store(s.hdr, Hdr.CONN_STATE, ConnState.FAILED_REPORTED);
-    return s;
+    if (this.#stream) return this.#stream;
+    if (this.#closed || this.#fd < 0) return null;
+    const n = requireNative();
+    // Bytes (or the end) already queued, or a live connection: read it through the worker.
+    // (A connection whose both ends closed may no longer have a peer name, yet hold bytes.)
+    if ((n.poll(this.#fd, 1, 0) & 1) === 0 && typeof n.getpeername(this.#fd) === 'number') {
+      // Not connected: if an attempt is still pending, wait for it as recv would.
+      if (this.#tm.immediate || (n.poll(this.#fd, 4, 0) & 4) !== 0) return null;
+      if (!waitWritable(this.#fd, this.#tm.waitDeadline()) || typeof n.getpeername(this.#fd) === 'number') return null;
+    }
+    return this.#startStream();
   }
 
   /**
@@ -686,9 +635,8 @@ export class TcpSocket<D extends Data = string> {
     if (start < 1) start = 1;
     if (end > size) end = size;
     if (start > end) return [start - 1];
-    const s = this.#io();
-    if (!s || this.#closed || this.#fd < 0) return [null, 'closed', start - 1];
-    const [sent, err] = s.send(this.#fd, bytes.subarray(start - 1, end));
+    if (this.#closed || this.#fd < 0) return [null, 'closed', start - 1];
+    const [sent, err] = sendOn(this.#fd, bytes.subarray(start - 1, end), this.#tm, this.#stats);
     if (err) return [null, errText(err), start - 1 + sent];
     return [start - 1 + sent];
   }
@@ -703,9 +651,8 @@ export class TcpSocket<D extends Data = string> {
   /** @internal for select: would the kernel wake a reader that shared memory does not show yet? */
   kernelAhead(): boolean {
     if (this.#closed || this.#eng === null || this.#eng.isDead()) return false;
-    if (this.#kind === 'server') return false;
     if (this.#kind !== 'client' || this.#stream === null) return false;
-    return Atomics.load(this.#stream.hdr, Hdr.CONN_STATE) !== ConnState.PENDING && this.#kernelReadable();
+    return this.#kernelReadable();
   }
 
   /** @internal readiness for socket.select. */
@@ -721,16 +668,13 @@ export class TcpSocket<D extends Data = string> {
       return { dirty: false, readable: this.#kernelReadable(), writable: false, engine: eng, polled: true };
     }
     const s = this.#stream;
-    if (this.#kind === 'master' || !s || this.#fresh) {
-      // A socket that is neither connected nor listening polls as readable and writable.
-      const has = this.#fd >= 0;
-      return { dirty: false, readable: has, writable: has, engine: eng };
+    const n = requireNative();
+    const writable = this.#fd >= 0 && (n.poll(this.#fd, 4, 0) & (4 | 8 | 16)) !== 0;
+    if (s === null) {
+      // Not read by the worker (yet): the kernel's answer is the whole truth.
+      return { dirty: false, readable: this.#kernelReadable(), writable, engine: eng, polled: true };
     }
-    const st = Atomics.load(s.hdr, Hdr.CONN_STATE);
-    if (st === ConnState.PENDING) return { dirty: s.dirty(), readable: false, writable: false, engine: eng };
-    if (st === ConnState.FAILED || st === ConnState.FAILED_REPORTED)
-      return { dirty: s.dirty(), readable: true, writable: true, engine: eng };
-    return { dirty: s.dirty(), readable: s.osReadable(), writable: this.#fd >= 0 && requireNative().poll(this.#fd, 4, 0) > 0, engine: eng };
+    return { dirty: s.dirty(), readable: s.osReadable(), writable, engine: eng };
   }
 }
 

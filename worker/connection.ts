@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net';
 import { errCodeOf } from '../src/errors.js';
-import { ConnState, ErrCode, Hdr, Layout, RX_RING_BYTES, RxFlag } from '../src/protocol.js';
+import { ErrCode, Hdr, Layout, RX_RING_BYTES, RxFlag } from '../src/protocol.js';
 
 /** Below this much contiguous room, reads go to the spill buffer instead of the ring. */
 const MIN_DIRECT_READ = 16 * 1024;
@@ -191,10 +191,6 @@ export class Connection {
 
   private onError(err: NodeJS.ErrnoException): void {
     const code = errCodeOf(err);
-    if (Atomics.load(this.hdr, Hdr.CONN_STATE) === ConnState.PENDING) {
-      Atomics.store(this.hdr, Hdr.CONN_ERR, code);
-      Atomics.store(this.hdr, Hdr.CONN_STATE, ConnState.FAILED);
-    }
     // A reset after the peer's FIN still means the stream ended; reads say "closed".
     this.errSeen = code === ErrCode.TIMEOUT ? code : code || ErrCode.CLOSED;
     if (code === ErrCode.REFUSED) this.errSeen = ErrCode.CLOSED;

@@ -8,7 +8,7 @@ import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { lookupErrorText } from '../src/errors.js';
 import { native } from '../src/native.js';
-import { type Command, ConnState, Ctl, Hdr, HEARTBEAT_MS, type Reply, type WorkerData } from '../src/protocol.js';
+import { type Command, Ctl, HEARTBEAT_MS, type Reply, type WorkerData } from '../src/protocol.js';
 import { Connection } from './connection.js';
 
 const { ctl, replyPort, token } = workerData as WorkerData;
@@ -32,21 +32,7 @@ setInterval(() => {
   if (native) for (const id of native.takeOrphans(token)) close(id);
 }, HEARTBEAT_MS);
 
-function connect(cmd: Extract<Command, { op: 'connect' }>): void {
-  const conn = new Connection(cmd.id, cmd.sab, wake);
-  const opts = { allowHalfOpen: true, onread: conn.onread(), ...(cmd.fd >= 0 ? { fd: cmd.fd, manualStart: true } : {}) };
-  const sock = new net.Socket(opts as net.SocketConstructorOpts);
-  conn.attach(sock, false);
-  connections.set(cmd.id, conn);
-  Atomics.store(conn.hdr, Hdr.CONN_STATE, ConnState.PENDING);
-  sock.connect({ port: cmd.port, host: cmd.host }, () => {
-    Atomics.store(conn.hdr, Hdr.CONN_STATE, ConnState.OPEN_UNCONFIRMED);
-    conn.established();
-    wake();
-  });
-}
-
-/** A connection the caller accepted: read it into its ring from now on. */
+/** A connection the caller made or accepted: read it into its ring from now on. */
 function adopt(cmd: Extract<Command, { op: 'adopt' }>): void {
   const conn = new Connection(cmd.id, cmd.sab, wake);
   const sock = new net.Socket({
@@ -58,7 +44,6 @@ function adopt(cmd: Extract<Command, { op: 'adopt' }>): void {
   } as net.SocketConstructorOpts);
   conn.attach(sock, false);
   connections.set(cmd.id, conn);
-  Atomics.store(conn.hdr, Hdr.CONN_STATE, ConnState.OPEN);
   conn.established();
   wake();
 }
@@ -90,8 +75,6 @@ function crash(how: 'throw' | 'exit' | 'hang', afterMs: number): void {
 
 parentPort?.on('message', (cmd: Command) => {
   switch (cmd.op) {
-    case 'connect':
-      return connect(cmd);
     case 'adopt':
       return adopt(cmd);
     case 'resume':
