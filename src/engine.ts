@@ -143,7 +143,9 @@ export class Engine {
       }
       this.assertAlive();
       if (this.spin(seq, now, left)) continue;
+      Atomics.store(this.ctl, Ctl.SLEEPING, 1);
       const r = Atomics.wait(this.ctl, Ctl.SEQ, seq, Math.min(left, LIVENESS_SLICE_MS));
+      Atomics.store(this.ctl, Ctl.SLEEPING, 0);
       this.learn(r === 'timed-out' ? LIVENESS_SLICE_MS : performance.now() - now);
     }
   }

@@ -46,6 +46,11 @@ export const Ctl = {
   HEARTBEAT: 1,
   /** Set to 1 by the worker once it is listening for commands. */
   READY: 2,
+  /**
+   * 1 while the caller sleeps in Atomics.wait: the worker only pays for Atomics.notify then.
+   * (The caller sets it, then waits on SEQ's old value, so a bump in between is never lost.)
+   */
+  SLEEPING: 3,
   /** Number of Int32 words. */
   WORDS: 4,
 } as const;

@@ -17,7 +17,7 @@ const connections = new Map<number, Connection>();
 
 function wake(): void {
   Atomics.add(ctlWords, Ctl.SEQ, 1);
-  Atomics.notify(ctlWords, Ctl.SEQ);
+  if (Atomics.load(ctlWords, Ctl.SLEEPING) !== 0) Atomics.notify(ctlWords, Ctl.SEQ);
 }
 
 function reply(r: Reply): void {
