@@ -396,7 +396,7 @@ export class TcpSocket<D extends Data = string> {
   setfd(fd: number): [];
   setfd(...args: unknown[]): [] {
     this.#check('setfd', null);
-    const fd = Math.trunc(checkNumber(arg(args, 0), 1, 'setfd'));
+    const fd = toCInt(checkNumber(arg(args, 0), 1, 'setfd'));
     // LuaSocket does not close the old descriptor; the adopted one is now this object's.
     if (this.#guard) native?.disarm(this.#guard);
     this.#guard = null;
@@ -627,8 +627,8 @@ export class TcpSocket<D extends Data = string> {
     // biome-ignore lint/complexity/noArguments: tells Lua's "no value" from nil without a rest array on the hot path
     else throw argError(1, 'send', `string expected, got ${arguments.length === 0 ? 'no value' : luaTypeNameOf(d)}`);
     const size = bytes.length;
-    let start = i === undefined || i === null ? 1 : Math.trunc(checkNumber(i, 2, 'send'));
-    let end = j === undefined || j === null ? -1 : Math.trunc(checkNumber(j, 3, 'send'));
+    let start = i === undefined || i === null ? 1 : toCLong(checkNumber(i, 2, 'send'));
+    let end = j === undefined || j === null ? -1 : toCLong(checkNumber(j, 3, 'send'));
     this.#tm.markStart();
     if (start < 0) start = size + start + 1;
     if (end < 0) end = size + end + 1;
@@ -679,6 +679,18 @@ export class TcpSocket<D extends Data = string> {
 }
 
 const { ECONNABORTED, EMFILE, ENFILE } = osConstants.errno;
+
+/**
+ * C's conversions of a double, as LuaSocket's casts do them on x86-64: values out of range
+ * (and NaN, infinities) become the type's minimum.
+ */
+function toCInt(x: number): number {
+  return Number.isFinite(x) && x > -2147483649 && x < 2147483648 ? Math.trunc(x) : -2147483648;
+}
+
+function toCLong(x: number): number {
+  return Number.isFinite(x) && Math.abs(x) < 2 ** 63 ? Math.trunc(x) : -(2 ** 63);
+}
 
 /** dup(fd) for the worker; out of descriptors, collect unreachable sockets and try once more. */
 function dupReclaiming(fd: number): number {
