@@ -168,6 +168,9 @@ export class Engine {
         return true;
       }
     }
+    // A spin that missed counts against spinning: on a machine with other busy threads the
+    // spinner may be the one keeping the worker off a CPU, and must back off.
+    this.learn(4 * SPIN_MAX_MS);
     return false;
   }
 }
