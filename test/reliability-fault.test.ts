@@ -86,6 +86,7 @@ for (const mode of modes) {
   test.serial(`worker fault '${mode}': a select with no timeout blocked on clients returns them readable`, async (t) => {
     const run = await (runs.get(mode) as Promise<ChildRun>);
     const s = ev(t, run, 'select-clients');
+    t.deepEqual(s.first, ['ready'], 'the client was read once (the worker serves it)');
     t.true((s.ms as number) >= 250, `the select blocked until the worker died (${Math.round(s.ms as number)} ms)`);
     t.true((s.ms as number) < DEADLINE_MS, `the select ended after ${Math.round(s.ms as number)} ms`);
     t.is(s.length, 2, 'two results: something was ready, no timeout');
@@ -98,6 +99,7 @@ for (const mode of modes) {
     async (t) => {
       const run = await (runs.get(mode) as Promise<ChildRun>);
       const s = ev(t, run, 'select');
+      t.deepEqual(s.first, ['ready'], 'the client was read once (the worker serves it)');
       t.true((s.ms as number) >= 250, `the select blocked until the worker died (${Math.round(s.ms as number)} ms)`);
       t.true((s.ms as number) < DEADLINE_MS, `the select ended after ${Math.round(s.ms as number)} ms`);
       t.is(s.length, 2, 'two results: something was ready, no timeout');
