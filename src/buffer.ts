@@ -15,9 +15,10 @@
  */
 import { constants as bufferConstants } from 'node:buffer';
 import { constants as osConstants } from 'node:os';
-import { type Engine, WorkerDeadError } from './engine.js';
+import { type Engine, engine, WorkerDeadError } from './engine.js';
 import { requireNative } from './inet.js';
 import { ErrCode, FILL_BYTES, Hdr, Layout, RX_RING_BYTES, RxFlag, SETTLE_MS } from './protocol.js';
+import { dupReclaiming } from './reclaim.js';
 import type { Timeout } from './timeout.js';
 
 export type Encoding = 'utf8' | 'latin1' | 'buffer';
@@ -42,9 +43,9 @@ export class Stream {
   /** Set by close(): no more fills, buffered bytes stay readable. */
   private detached = false;
   constructor(
-    readonly id: number,
+    public id: number,
     readonly sab: SharedArrayBuffer,
-    private readonly eng: Engine,
+    private eng: Engine,
     private readonly tm: Timeout,
     /** The object's getstats counters: bytes consumed by patterns, bytes accepted by sends. */
     private readonly stats: { received: number; sent: number },
@@ -60,6 +61,32 @@ export class Stream {
 
   /** The caller's descriptor of this socket (set by the TCP object), for kernel polls. */
   fd = -1;
+  /** Called when the stream moved to a fresh worker (see migrate()). */
+  onMigrate: ((eng: Engine) => void) | null = null;
+
+  /** The worker reading this stream is gone. */
+  orphaned(): boolean {
+    return this.eng.isDead();
+  }
+
+  /**
+   * The worker died: hand the connection to a fresh one, over the same ring. Bytes the old
+   * worker already put in the ring stay readable; bytes it had not read are still in the
+   * kernel, where the new worker reads them. Nothing is lost, and the caller never notices
+   * beyond the detection delay. False when that cannot be done (no descriptor left).
+   */
+  migrate(): boolean {
+    if (!this.eng.isDead() || this.fd < 0 || this.detached) return false;
+    const fd = dupReclaiming(this.fd);
+    if (fd < 0) return false;
+    const fresh = engine();
+    this.eng = fresh;
+    this.id = fresh.newId();
+    Atomics.and(this.hdr, Hdr.RX_FLAGS, ~RxFlag.PAUSED);
+    fresh.post({ op: 'adopt', id: this.id, sab: this.sab, fd });
+    this.onMigrate?.(fresh);
+    return true;
+  }
   /** shutdown('receive' | 'both') was called: an empty buffer reads as the end of stream. */
   readShut = false;
 
@@ -76,7 +103,6 @@ export class Stream {
   /** select() readability at the "OS" level: more bytes, EOF or an error are pending. */
   osReadable(): boolean {
     if (this.detached) return false;
-    if (this.eng.isDead()) return true;
     return (
       Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0 !== this.last || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0
     );
@@ -176,15 +202,16 @@ export class Stream {
         if (this.kernelReadable() && this.eng.waitUntil(() => this.hasNews(), performance.now() + SETTLE_MS)) continue;
         return ErrCode.TIMEOUT;
       }
-      if (this.eng.isDead()) return ErrCode.CLOSED;
+      if (this.eng.isDead() && !this.migrate()) return ErrCode.CLOSED;
       this.maybeResume(true);
       try {
         // Waking for a pause that began after the check above loops back to post Resume.
         if (!this.eng.waitUntil(() => this.hasNews() || this.needsResume(), this.tm.waitDeadline())) return ErrCode.TIMEOUT;
       } catch (e) {
-        // The worker is gone: the stream ends here, with what was consumed as the partial.
-        if (e instanceof WorkerDeadError) return ErrCode.CLOSED;
-        throw e;
+        // The worker is gone: move to a fresh one, or end here with what was consumed.
+        if (!(e instanceof WorkerDeadError)) throw e;
+        if (this.migrate()) continue;
+        return ErrCode.CLOSED;
       }
     }
   }

@@ -42,6 +42,8 @@ export class Engine {
   private nextId = 1;
   private dead: string | null = null;
   private readonly startedAt = performance.now();
+  private beatValue = -1;
+  private beatAt = performance.now();
   /** Moving average of how long waits lasted until their event, in ms (SPIN_MAX_MS). */
   private waitAvgMs = SPIN_MAX_MS;
   /** Replies that arrived while waiting for another one. */
@@ -124,29 +126,36 @@ export class Engine {
    * whole millisecond, as LuaSocket's poll() waits are.
    */
   waitUntil(ready: () => boolean, deadline: number): boolean {
-    let lastBeat = Atomics.load(this.ctl, Ctl.HEARTBEAT);
-    let lastBeatAt = performance.now();
     for (;;) {
       const seq = Atomics.load(this.ctl, Ctl.SEQ);
       if (ready()) return true;
       const now = performance.now();
       const left = Math.floor(deadline - now);
       if (left <= 0) return ready();
-      const beat = Atomics.load(this.ctl, Ctl.HEARTBEAT);
-      if (beat !== lastBeat) {
-        lastBeat = beat;
-        lastBeatAt = now;
-      } else if (Atomics.load(this.ctl, Ctl.READY) === 1) {
-        if (now - lastBeatAt > HEARTBEAT_DEAD_MS) this.dead ??= 'no heartbeat';
-      } else if (now - this.startedAt > STARTUP_DEAD_MS) {
-        this.dead ??= 'did not start';
-      }
+      this.checkBeat(now);
       this.assertAlive();
       if (this.spin(seq, now, left)) continue;
       Atomics.store(this.ctl, Ctl.SLEEPING, 1);
       const r = Atomics.wait(this.ctl, Ctl.SEQ, seq, Math.min(left, LIVENESS_SLICE_MS));
       Atomics.store(this.ctl, Ctl.SLEEPING, 0);
       this.learn(r === 'timed-out' ? LIVENESS_SLICE_MS : performance.now() - now);
+    }
+  }
+
+  /**
+   * Liveness, tracked across waits (short waits in a loop must not reset it): the worker
+   * bumps HEARTBEAT every HEARTBEAT_MS, so a value unchanged for HEARTBEAT_DEAD_MS means
+   * it is gone, however the waits were cut.
+   */
+  private checkBeat(now: number): void {
+    const beat = Atomics.load(this.ctl, Ctl.HEARTBEAT);
+    if (beat !== this.beatValue) {
+      this.beatValue = beat;
+      this.beatAt = now;
+    } else if (Atomics.load(this.ctl, Ctl.READY) === 1) {
+      if (now - this.beatAt > HEARTBEAT_DEAD_MS) this.dead ??= 'no heartbeat';
+    } else if (now - this.startedAt > STARTUP_DEAD_MS) {
+      this.dead ??= 'did not start';
     }
   }
 

@@ -4,8 +4,13 @@
  * finalizer runs inside the collector), but V8 collects on memory pressure, not on
  * descriptor pressure. On EMFILE/ENFILE the caller forces one full collection and retries.
  */
+
+import { constants as osConstants } from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
+import { requireNative } from './inet.js';
+
+const { EMFILE, ENFILE } = osConstants.errno;
 
 let gc: (() => void) | null | undefined;
 
@@ -22,4 +27,12 @@ export function reclaimDescriptors(): boolean {
   if (!gc) return false;
   gc();
   return true;
+}
+
+/** dup(fd) for the worker; out of descriptors, collect unreachable sockets and try once more. */
+export function dupReclaiming(fd: number): number {
+  const n = requireNative();
+  const d = n.dup(fd);
+  if ((d === -EMFILE || d === -ENFILE) && reclaimDescriptors()) return n.dup(fd);
+  return d;
 }

@@ -128,6 +128,7 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
           e.waitUntil(() => false, performance.now() + slice);
         } catch (err) {
           if (!(err instanceof WorkerDeadError)) throw err;
+          Atomics.wait(sleeper, 0, 0, slice);
         }
       } else Atomics.wait(sleeper, 0, 0, slice);
       [r, w] = ready();
@@ -147,9 +148,13 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
       return r.length > 0 || w.length > 0;
     }, deadline);
   } catch (err) {
-    // A dead worker's sockets now read as ended: report them readable, as EOF would be.
+    // The worker died: ready() moves its sockets to a fresh one; wait on with what is left.
     if (!(err instanceof WorkerDeadError)) throw err;
     [r, w] = ready();
+    if (r.length === 0 && w.length === 0) {
+      const left = deadline === Number.POSITIVE_INFINITY ? null : Math.max(0, deadline - performance.now()) / 1000;
+      return select(arg(args, 0) as T[] | null, arg(args, 1) as T[] | null, left);
+    }
   }
   if (r.length > 0 || w.length > 0) return [r, w];
   return [[], [], 'timeout'];

@@ -29,7 +29,7 @@ import { type Candidate, familyName, requireNative, resolve } from './inet.js';
 import { type NativeFamily, type NativeGuard, native } from './native.js';
 import { type GetResult, getOption, type OptionValue, type SetResult, setOption } from './options.js';
 import { Layout } from './protocol.js';
-import { reclaimDescriptors } from './reclaim.js';
+import { dupReclaiming, reclaimDescriptors } from './reclaim.js';
 import { Timeout } from './timeout.js';
 
 export type Kind = 'master' | 'client' | 'server';
@@ -283,6 +283,10 @@ export class TcpSocket<D extends Data = string> {
     const sab = new SharedArrayBuffer(Layout.total);
     const stream = new Stream(id, sab, eng, this.#tm, this.#stats);
     stream.fd = this.#fd;
+    stream.onMigrate = (fresh) => {
+      this.#eng = fresh;
+      this.#rearm();
+    };
     this.#stream = stream;
     eng.post({ op: 'adopt', id, sab, fd: workerFd });
     this.#rearm();
@@ -668,6 +672,7 @@ export class TcpSocket<D extends Data = string> {
       return { dirty: false, readable: this.#kernelReadable(), writable: false, engine: eng, polled: true };
     }
     const s = this.#stream;
+    if (s?.orphaned()) s.migrate();
     const n = requireNative();
     const writable = this.#fd >= 0 && (n.poll(this.#fd, 4, 0) & (4 | 8 | 16)) !== 0;
     if (s === null) {
@@ -692,13 +697,6 @@ function toCLong(x: number): number {
   return Number.isFinite(x) && Math.abs(x) < 2 ** 63 ? Math.trunc(x) : -(2 ** 63);
 }
 
-/** dup(fd) for the worker; out of descriptors, collect unreachable sockets and try once more. */
-function dupReclaiming(fd: number): number {
-  const n = requireNative();
-  const d = n.dup(fd);
-  if ((d === -EMFILE || d === -ENFILE) && reclaimDescriptors()) return n.dup(fd);
-  return d;
-}
 const EMPTY = Buffer.alloc(0);
 /** Buffer's own decoders, without toString's argument handling (hot path of receive). */
 type Slice = (this: Buffer, start: number, end: number) => string;
