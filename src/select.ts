@@ -63,6 +63,8 @@ function byFd<T>(entries: Entry<T>[]): Entry<T>[] {
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** How often select looks again at descriptors of objects that are not this package's. */
 const FOREIGN_POLL_MS = 2;
+/** select(…, 0) over connections the worker reads: how long bytes may be in flight unseen. */
+const READ_GRACE_MS = 2;
 
 export function select<T extends Selectable>(recvt?: T[] | null, sendt?: T[] | null, timeout?: number | null): SelectResult<T>;
 export function select<T extends Selectable>(...args: unknown[]): SelectResult<T> {
@@ -103,13 +105,21 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
   if (seconds === 0) {
     // LuaSocket asks the kernel: if it already has an event the worker has not
     // published yet, give the worker a moment to catch up.
+    // Between the worker's read(2) and its publishing the bytes there is a short window in
+    // which neither the kernel nor the ring shows them: a connection the worker reads gets a
+    // brief grace too.
     const ahead = rset.find((x) => x.v instanceof TcpSocket && x.v.kernelAhead());
-    const eAhead = ahead ? (ahead.v as unknown as TcpSocket).selectState().engine : null;
-    if (eAhead) {
-      eAhead.waitUntil(() => {
-        [r, w] = ready();
-        return r.length > 0 || w.length > 0;
-      }, performance.now() + SETTLE_MS);
+    const read = rset.find((x) => x.v instanceof TcpSocket && x.v.selectState().polled !== true && x.v.selectState().engine !== null);
+    const pick = ahead ?? read;
+    const eAhead = pick ? (pick.v as unknown as TcpSocket).selectState().engine : null;
+    if (eAhead && !eAhead.isDead()) {
+      eAhead.waitUntil(
+        () => {
+          [r, w] = ready();
+          return r.length > 0 || w.length > 0;
+        },
+        performance.now() + (ahead ? SETTLE_MS : READ_GRACE_MS),
+      );
       if (r.length > 0 || w.length > 0) return [r, w];
     }
     return [[], [], 'timeout'];
