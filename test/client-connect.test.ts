@@ -6,30 +6,15 @@
 import { fstatSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import * as socket from '../src/index.js';
-import { Peer } from './helpers/peer.js';
+import { listening, loose, throwsLua } from './helpers/client.js';
 
 type Sock = socket.TcpSocket;
 type AnyFn = (...a: unknown[]) => unknown;
 
 /** Calls `obj[name]` with arbitrary (possibly ill-typed) arguments, as a Lua caller could. */
-function loose(obj: object, name: string): AnyFn {
-  const f = (obj as Record<string, AnyFn>)[name] as AnyFn;
-  return (...a: unknown[]) => f.apply(obj, a);
-}
-
 const looseConnect = socket.connect as unknown as AnyFn;
 
-function throwsLua(t: ExecutionContext, fn: () => unknown, message: string): void {
-  t.throws(fn, { instanceOf: socket.LuaError, message });
-}
-
 /** A peer listening on `host`, stopped when the test ends. */
-function listening(t: ExecutionContext, host = '127.0.0.1'): Peer {
-  const peer = Peer.listen(host);
-  t.teardown(() => peer.stop());
-  return peer;
-}
-
 /** Closes `s` when the test ends (closing twice is harmless). */
 function owned<T extends Sock | null | undefined>(t: ExecutionContext, s: T): T {
   if (s) t.teardown(() => s.close());

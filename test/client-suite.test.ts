@@ -5,15 +5,10 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import * as socket from '../src/index.js';
-import { Peer } from './helpers/peer.js';
+import { listening } from './helpers/client.js';
+import type { Peer } from './helpers/peer.js';
 
 type Sock = socket.TcpSocket;
-
-function listening(t: ExecutionContext, host = '127.0.0.1'): Peer {
-  const peer = Peer.listen(host);
-  t.teardown(() => peer.stop());
-  return peer;
-}
 
 function dial(t: ExecutionContext, peer: Peer, host = '127.0.0.1'): Sock {
   peer.accept();

@@ -5,33 +5,10 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import * as socket from '../src/index.js';
-import { Peer } from './helpers/peer.js';
+import { dial, listening, loose, throwsLua } from './helpers/client.js';
+import type { Peer } from './helpers/peer.js';
 
 type Sock = socket.TcpSocket;
-type AnyFn = (...a: unknown[]) => unknown;
-
-function loose(obj: object, name: string): AnyFn {
-  const f = (obj as Record<string, AnyFn>)[name] as AnyFn;
-  return (...a: unknown[]) => f.apply(obj, a);
-}
-
-function throwsLua(t: ExecutionContext, fn: () => unknown, message: string): void {
-  t.throws(fn, { instanceOf: socket.LuaError, message });
-}
-
-function listening(t: ExecutionContext, host = '127.0.0.1'): Peer {
-  const peer = Peer.listen(host);
-  t.teardown(() => peer.stop());
-  return peer;
-}
-
-function dial(t: ExecutionContext, peer: Peer, host = '127.0.0.1'): Sock {
-  peer.accept();
-  const [c, err] = socket.connect(host, peer.port);
-  if (!c) throw new Error(`connect failed: ${err}`);
-  t.teardown(() => c.close());
-  return c;
-}
 
 function pair(t: ExecutionContext): { peer: Peer; c: Sock } {
   const peer = listening(t);
