@@ -344,15 +344,13 @@ export function sendOn(fd: number, data: Uint8Array, tm: Timeout, stats: { sent:
       stats.sent += r;
       continue;
     }
-    // A send on a connection whose attempt failed reports it closed, as LuaSocket does.
-    if (-r === ECONNREFUSED) return [done, ErrCode.CLOSED];
     if (-r !== EAGAIN) return [done, ErrCode.ERRNO_BASE - r];
     if (tm.immediate || !waitWritable(fd, tm.waitDeadline())) return [done, ErrCode.TIMEOUT];
   }
   return [done, 0];
 }
 
-const { EAGAIN, ECONNREFUSED } = osConstants.errno;
+const { EAGAIN } = osConstants.errno;
 /** Largest piece handed to one send(2). */
 const MAX_SEND = 1 << 24;
 /** Long waits for room are cut in slices so that process.exit never waits on a syscall. */

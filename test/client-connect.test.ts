@@ -430,7 +430,7 @@ test.serial('non-blocking connect to a dead port repeated at once: timeout, refu
   t.deepEqual(c.connect('127.0.0.1', dead), [null, 'timeout']);
 });
 
-test.serial('a failed non-blocking connect leaves a client whose send/receive say closed', (t) => {
+test.serial('a failed non-blocking connect: send reports the pending error, then receive says closed', (t) => {
   const dead = deadPort();
   const [c] = socket.tcp();
   owned(t, c);
@@ -438,7 +438,8 @@ test.serial('a failed non-blocking connect leaves a client whose send/receive sa
   c.settimeout(0);
   t.deepEqual(c.connect('127.0.0.1', dead), [null, 'timeout']);
   t.deepEqual(socket.select(null, [c], 5), [[], [c]]);
-  t.deepEqual(c.send('x'), [null, 'closed', 0]);
+  // The pending error goes to the first call that reads it (checked with lua5.4 + LuaSocket 3.1.0).
+  t.deepEqual(c.send('x'), [null, 'connection refused', 0]);
   t.deepEqual(c.receive(), [null, 'closed', '']);
 });
 
