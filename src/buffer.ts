@@ -158,7 +158,8 @@ export class Stream {
     if ((Atomics.load(this.hdr, Hdr.RX_FLAGS) & RxFlag.PAUSED) === 0) return;
     if (force ? this.resumeMark === this.first : (this.first - this.resumeMark) >>> 0 < RX_RING_BYTES / 4) return;
     this.resumeMark = this.first;
-    this.eng.post({ op: 'resume', id: this.id });
+    // The worker waits for this with Atomics.waitAsync on RX_TAIL (see Connection.awaitRoom).
+    Atomics.notify(this.hdr, Hdr.RX_TAIL);
   }
 
   private hasNews(): boolean {

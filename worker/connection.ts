@@ -24,6 +24,8 @@ export class Connection {
   /** Where a read lands when the ring has too little contiguous room (see onread()). */
   private spill: Buffer | null = null;
   private copying = true;
+  /** A wait for ring space (awaitRoom) is armed. */
+  private roomWait = false;
 
   constructor(
     readonly id: number,
@@ -77,10 +79,34 @@ export class Connection {
     if (this.pending.length > 0) {
       Atomics.or(this.hdr, Hdr.RX_FLAGS, RxFlag.PAUSED);
       this.wake();
+      this.awaitRoom();
       return false;
     }
     this.wake();
     return true;
+  }
+
+  /**
+   * Paused with bytes pending: resume once the caller frees ring space. The caller signals
+   * that with Atomics.notify on RX_TAIL (no message, no round trip); waitAsync turns it into
+   * a task here. Room that appeared before the wait was armed is seen by the free() check.
+   * Resuming is always deferred to a later microtask, after node:net has stopped the read.
+   */
+  private awaitRoom(): void {
+    if (this.closed || this.roomWait) return;
+    this.roomWait = true;
+    const go = () => {
+      this.roomWait = false;
+      if (!this.closed) this.resume();
+    };
+    const tail = Atomics.load(this.hdr, Hdr.RX_TAIL);
+    if (this.free() > 0) {
+      queueMicrotask(go);
+      return;
+    }
+    const r = Atomics.waitAsync(this.hdr, Hdr.RX_TAIL, tail);
+    if (r.async) void r.value.then(go);
+    else queueMicrotask(go);
   }
 
   /** Takes over the socket's events; `copying` for sockets not made with onread(). */
@@ -168,6 +194,7 @@ export class Connection {
       const n = this.put(chunk);
       if (n < chunk.length) {
         this.pending[0] = chunk.subarray(n);
+        this.awaitRoom();
         return;
       }
       this.pending.shift();
