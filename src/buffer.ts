@@ -38,7 +38,7 @@ export class Stream {
   /** LuaSocket's input buffer: the window [first, last) of the rx ring (uint32 counters). */
   private first = 0;
   private last = 0;
-  /** Tail position when a Resume was last posted (throttles resume messages). */
+  /** Tail position when the worker was last notified of freed space (throttles notifies). */
   private resumeMark = 0;
   /** Set by close(): no more fills, buffered bytes stay readable. */
   private detached = false;
@@ -168,7 +168,7 @@ export class Stream {
     );
   }
 
-  /** The worker paused after our last look: it needs a Resume before anything can come. */
+  /** The worker paused after our last look: it needs a notify before anything can come. */
   private needsResume(): boolean {
     return (Atomics.load(this.hdr, Hdr.RX_FLAGS) & RxFlag.PAUSED) !== 0 && this.resumeMark !== this.first;
   }

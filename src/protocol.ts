@@ -80,7 +80,10 @@ export const HEADER_BYTES = Hdr.WORDS * 4;
 export const RxFlag = {
   EOF: 1,
   ERROR: 2,
-  /** The worker stopped reading because the ring is full: the caller must send Resume. */
+  /**
+   * The worker stopped reading because the ring is full. It waits (Atomics.waitAsync) on
+   * RX_TAIL; the caller calls Atomics.notify on RX_TAIL once it has freed space.
+   */
   PAUSED: 4,
 } as const;
 
@@ -128,7 +131,6 @@ export interface Channel {
 export type Command =
   /** A connection the caller accepted: the worker takes over its reading. */
   | { op: 'adopt'; id: number; sab: SharedArrayBuffer; fd: number }
-  | { op: 'resume'; id: number }
   | { op: 'close'; id: number; rid?: number }
   | { op: 'lookup'; rid: number; host: string; family: 0 | 4 | 6 }
   | { op: 'ping'; rid: number }

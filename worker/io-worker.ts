@@ -77,8 +77,6 @@ parentPort?.on('message', (cmd: Command) => {
   switch (cmd.op) {
     case 'adopt':
       return adopt(cmd);
-    case 'resume':
-      return connections.get(cmd.id)?.resume();
     case 'close':
       close(cmd.id);
       if (cmd.rid !== undefined) reply({ rid: cmd.rid, ok: true });
