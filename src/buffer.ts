@@ -42,6 +42,13 @@ export class Stream {
   private resumeMark = 0;
   /** Set by close(): no more fills, buffered bytes stay readable. */
   private detached = false;
+  /** The caller's descriptor of this socket (set by the TCP object), for kernel polls. */
+  fd = -1;
+  /** shutdown('both') was called: an empty buffer reads as the end of stream. */
+  readShut = false;
+  /** Called when the stream moved to a fresh worker (see migrate()). */
+  onMigrate: ((eng: Engine) => void) | null = null;
+
   constructor(
     public id: number,
     readonly sab: SharedArrayBuffer,
@@ -58,11 +65,6 @@ export class Stream {
   detach(): void {
     this.detached = true;
   }
-
-  /** The caller's descriptor of this socket (set by the TCP object), for kernel polls. */
-  fd = -1;
-  /** Called when the stream moved to a fresh worker (see migrate()). */
-  onMigrate: ((eng: Engine) => void) | null = null;
 
   /** The worker reading this stream is gone. */
   orphaned(): boolean {
@@ -87,8 +89,6 @@ export class Stream {
     this.onMigrate?.(fresh);
     return true;
   }
-  /** shutdown('receive' | 'both') was called: an empty buffer reads as the end of stream. */
-  readShut = false;
 
   /** Does the kernel hold bytes (or EOF) the worker has not read yet? */
   kernelReadable(): boolean {
@@ -102,10 +102,7 @@ export class Stream {
 
   /** select() readability at the "OS" level: more bytes, EOF or an error are pending. */
   osReadable(): boolean {
-    if (this.detached) return false;
-    return (
-      Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0 !== this.last || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0
-    );
+    return !this.detached && this.hasNews();
   }
 
   /** Ring offset where LuaSocket's buffer (the window) starts. */
@@ -162,6 +159,7 @@ export class Stream {
     Atomics.notify(this.hdr, Hdr.RX_TAIL);
   }
 
+  /** Bytes beyond the window, EOF or an error arrived from the worker. */
   private hasNews(): boolean {
     return (
       Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0 !== this.last || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0
@@ -178,7 +176,7 @@ export class Stream {
    * waiting per the timeout rules. `maxBytes` lets bulk reads take more at once where
    * that cannot be observed. Returns 0 or an ErrCode. The window never wraps the ring.
    */
-  private fill(maxBytes = FILL_BYTES, wait = true): number {
+  private fill(maxBytes = FILL_BYTES): number {
     if (this.detached) return ErrCode.CLOSED;
     // Everything taken so far in this call was copied out: the worker may reuse it.
     this.release();
@@ -198,7 +196,7 @@ export class Stream {
         if (this.kernelReadable() && this.eng.waitUntil(() => this.hasNews(), performance.now() + SETTLE_MS)) continue;
         return ErrCode.CLOSED;
       }
-      if (this.tm.immediate || !wait) {
+      if (this.tm.immediate) {
         // LuaSocket would read what the kernel holds: let the worker publish it first.
         if (this.kernelReadable() && this.eng.waitUntil(() => this.hasNews(), performance.now() + SETTLE_MS)) continue;
         return ErrCode.TIMEOUT;
@@ -206,7 +204,7 @@ export class Stream {
       if (this.eng.isDead() && !this.migrate()) return ErrCode.CLOSED;
       this.maybeResume(true);
       try {
-        // Waking for a pause that began after the check above loops back to post Resume.
+        // Waking for a pause that began after the check above loops back to notify it.
         if (!this.eng.waitUntil(() => this.hasNews() || this.needsResume(), this.tm.waitDeadline())) return ErrCode.TIMEOUT;
       } catch (e) {
         // The worker is gone: move to a fresh one, or end here with what was consumed.

@@ -69,9 +69,8 @@ export function resolve(
   const port = slist[0]?.[2] ?? 0;
   const r = engine().call({ op: 'lookup', host: node as string, family }, deadline);
   if (r === null) return { ok: false, err: 'timeout' };
-  if ('lookupError' in r) return { ok: false, err: r.lookupError };
-  if ('addresses' in r) return { ok: true, list: r.addresses.map((a) => ({ family: a.family, address: a.address, port })) };
-  return { ok: false, err: 'unknown error' };
+  if (!r.ok) return { ok: false, err: r.lookupError };
+  return { ok: true, list: r.addresses.map((a) => ({ family: a.family, address: a.address, port })) };
 }
 
 export function requireNative(): NonNullable<typeof native> {

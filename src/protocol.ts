@@ -69,8 +69,6 @@ export const Hdr = {
   RX_FLAGS: 2,
   /** ErrCode of the read side once RxFlag.ERROR is set. */
   RX_ERR: 3,
-  /** The OS descriptor of the worker's socket, -1 when none. */
-  FD: 4,
   /** Number of Int32 words (the header is padded to 64 bytes). */
   WORDS: 16,
 } as const;
@@ -129,18 +127,15 @@ export interface Channel {
 
 /** Commands, caller -> worker. `rid` present means the caller waits for a Reply. */
 export type Command =
-  /** A connection the caller accepted: the worker takes over its reading. */
+  /** A connection the caller made or accepted: the worker takes over its reading. */
   | { op: 'adopt'; id: number; sab: SharedArrayBuffer; fd: number }
-  | { op: 'close'; id: number; rid?: number }
+  | { op: 'close'; id: number }
   | { op: 'lookup'; rid: number; host: string; family: 0 | 4 | 6 }
-  | { op: 'ping'; rid: number }
   /** Fault injection for the reliability tests: the worker dies after `afterMs`. */
   | { op: 'crash'; how: 'throw' | 'exit' | 'hang'; afterMs: number };
 
 /** Replies, worker -> caller, on the reply port. */
 export type Reply =
-  | { rid: number; ok: true; fd?: number }
-  | { rid: number; ok: false; err: number }
   | { rid: number; ok: true; addresses: Array<{ address: string; family: 4 | 6 }> }
   | { rid: number; ok: false; lookupError: string };
 

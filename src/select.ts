@@ -94,7 +94,7 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
   const foreign = (e: Entry<T>, events: number) =>
     !(e.v instanceof TcpSocket) && native !== null && (native.poll(e.fd, events, 0) & (events | 8 | 16)) !== 0;
   // Listening servers (kernel accept queue) and foreign objects have no wake word.
-  const hasForeign = [...rset, ...wset].some((e) => !(e.v instanceof TcpSocket) || e.v.selectState().polled === true);
+  const hasForeign = [...rset, ...wset].some((e) => !(e.v instanceof TcpSocket) || e.v.wakeEngine() === null);
   const ready = (): [T[], T[]] => [
     rset.filter((e) => state(e.v)?.readable === true || foreign(e, 1)).map((e) => e.v),
     wset.filter((e) => state(e.v)?.writable === true || foreign(e, 4)).map((e) => e.v),
@@ -109,9 +109,8 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
     // which neither the kernel nor the ring shows them: a connection the worker reads gets a
     // brief grace too.
     const ahead = rset.find((x) => x.v instanceof TcpSocket && x.v.kernelAhead());
-    const read = rset.find((x) => x.v instanceof TcpSocket && x.v.selectState().polled !== true && x.v.selectState().engine !== null);
-    const pick = ahead ?? read;
-    const eAhead = pick ? (pick.v as unknown as TcpSocket).selectState().engine : null;
+    const pick = ahead ?? rset.find((x) => x.v instanceof TcpSocket && x.v.wakeEngine() !== null);
+    const eAhead = pick ? (pick.v as unknown as TcpSocket).wakeEngine() : null;
     if (eAhead && !eAhead.isDead()) {
       eAhead.waitUntil(
         () => {

@@ -19,6 +19,7 @@ import {
   checkString,
   LuaError,
   luaToNumber,
+  luaTypeName,
   numberToLuaString,
   optNumber,
 } from './args.js';
@@ -34,13 +35,12 @@ import { Timeout } from './timeout.js';
 
 export type Kind = 'master' | 'client' | 'server';
 
-/** What select needs to know of an object; `polled`: readiness has no wake word, look again. */
+/** What select needs to know of an object (see also wakeEngine()). */
 export interface Readiness {
   dirty: boolean;
   readable: boolean;
   writable: boolean;
   engine: Engine | null;
-  polled?: boolean;
 }
 export type Pattern = '*l' | '*a' | number | string;
 export type Data = string | Buffer;
@@ -62,7 +62,6 @@ export class TcpSocket<D extends Data = string> {
   #kind: Kind;
   #fd = -1;
   #family: ObjectFamily;
-  #closed = false;
   #stream: Stream | null = null;
   #eng: Engine | null = null;
   readonly #tm = new Timeout();
@@ -84,12 +83,17 @@ export class TcpSocket<D extends Data = string> {
     this.#rearm();
   }
 
+  /** The GC guard will close nothing (the object was closed, or is being re-pointed). */
+  #disarm(): void {
+    if (this.#guard) native?.disarm(this.#guard);
+    this.#guard = null;
+  }
+
   /** Points the GC guard at the current descriptor and I/O channel. */
   #rearm(): void {
+    this.#disarm();
     const n = native;
     if (!n) return;
-    if (this.#guard) n.disarm(this.#guard);
-    this.#guard = null;
     const channel = this.#stream?.id ?? 0;
     if (this.#fd < 0 && channel === 0) return;
     this.#guard = n.guard(this.#fd, channel > 0 && this.#eng ? this.#eng.token : 0, channel);
@@ -176,7 +180,6 @@ export class TcpSocket<D extends Data = string> {
     if ((fd === -EMFILE || fd === -ENFILE) && reclaimDescriptors()) fd = requireNative().socket(family);
     if (fd < 0) return errnoText(-fd);
     this.#fd = fd;
-    this.#closed = false;
     this.#rearm();
     return null;
   }
@@ -209,7 +212,7 @@ export class TcpSocket<D extends Data = string> {
     let err: string | null = 'no info on address';
     let current = this.#family;
     for (const c of r.list) {
-      if (current !== c.family || this.#fd < 0 || this.#closed) {
+      if (current !== c.family || this.#fd < 0) {
         err = this.#newSocket(c.family);
         if (err) continue;
         current = c.family;
@@ -229,7 +232,7 @@ export class TcpSocket<D extends Data = string> {
     this.#check('listen', 'master');
     const backlog = Math.trunc(optNumber(arg(args, 0), 1, 'listen', 32));
     const n = requireNative();
-    const fd = this.#closed ? -1 : this.#fd;
+    const fd = this.#fd;
     if (fd < 0) return [null, errnoText(n.constants.EBADF)];
     // The caller listens and accepts itself: the kernel's queue, with this backlog, is
     // the only accept queue, as in LuaSocket (see protocol.ts).
@@ -246,7 +249,7 @@ export class TcpSocket<D extends Data = string> {
   accept(): [TcpSocket<D>] | Fail {
     this.#check('accept', 'server');
     this.#tm.markStart();
-    if (this.#closed || this.#fd < 0) return [null, 'closed'];
+    if (this.#fd < 0) return [null, 'closed'];
     const n = requireNative();
     let reclaimed = false;
     for (;;) {
@@ -339,7 +342,7 @@ export class TcpSocket<D extends Data = string> {
     let current = this.#family;
     for (const c of r.list) {
       this.#tm.markStart();
-      if (current !== c.family || this.#fd < 0 || this.#closed) {
+      if (current !== c.family || this.#fd < 0) {
         const e = this.#newSocket(c.family);
         if (e) {
           err = e;
@@ -374,11 +377,9 @@ export class TcpSocket<D extends Data = string> {
 
   close(): Ok {
     this.#check('close', null);
-    if (this.#guard) native?.disarm(this.#guard);
-    this.#guard = null;
+    this.#disarm();
     this.#dropIo();
     this.#closeFd();
-    this.#closed = true;
     return [1];
   }
 
@@ -393,7 +394,7 @@ export class TcpSocket<D extends Data = string> {
 
   getfd(): [number] {
     this.#check('getfd', null);
-    return [this.#closed ? -1 : this.#fd];
+    return [this.#fd];
   }
 
   /** Replaces the stored descriptor without closing the old one (returns no values). */
@@ -402,10 +403,7 @@ export class TcpSocket<D extends Data = string> {
     this.#check('setfd', null);
     const fd = toCInt(checkNumber(arg(args, 0), 1, 'setfd'));
     // LuaSocket does not close the old descriptor; the adopted one is now this object's.
-    if (this.#guard) native?.disarm(this.#guard);
-    this.#guard = null;
-    this.#fd = fd;
-    this.#closed = fd < 0;
+    this.#fd = fd < 0 ? -1 : fd;
     this.#rearm();
     return [];
   }
@@ -418,7 +416,7 @@ export class TcpSocket<D extends Data = string> {
   #name(which: 'getsockname' | 'getpeername'): NameResult {
     this.#check(which, null);
     const n = requireNative();
-    if (this.#closed || this.#fd < 0) return [null, errnoText(n.constants.EBADF)];
+    if (this.#fd < 0) return [null, errnoText(n.constants.EBADF)];
     const r = n[which](this.#fd);
     if (typeof r === 'number') return [null, errnoText(r)];
     // The family word is the object's recorded family, as in LuaSocket (spec 6.9).
@@ -437,15 +435,14 @@ export class TcpSocket<D extends Data = string> {
   getoption(...args: unknown[]): GetResult {
     this.#check('getoption', null);
     const name = checkString(arg(args, 0), 1, 'getoption');
-    const fd = this.#closed ? -1 : this.#fd;
-    return getOption(fd, name, errnoText);
+    return getOption(this.#fd, name, errnoText);
   }
 
   setoption(name: string, value?: OptionValue | Record<string, unknown>): SetResult;
   setoption(...args: unknown[]): SetResult {
     this.#check('setoption', null);
     const name = checkString(arg(args, 0), 1, 'setoption');
-    return setOption(this.#closed ? -1 : this.#fd, name, arg(args, 1));
+    return setOption(this.#fd, name, arg(args, 1));
   }
 
   settimeout(value?: number | string | null, mode?: string | null): Ok;
@@ -494,7 +491,7 @@ export class TcpSocket<D extends Data = string> {
   shutdown(...args: unknown[]): Ok {
     this.#check('shutdown', 'client');
     const how = checkOption(arg(args, 0), 1, 'shutdown', ['both', 'send', 'receive'] as const, 'both');
-    if (this.#closed || this.#fd < 0) return [1];
+    if (this.#fd < 0) return [1];
     if (how === 'receive') {
       // Not passed to the kernel: the worker would take the empty reads that may follow
       // SHUT_RD for the end of the stream, while LuaSocket (observed) can still read what
@@ -516,7 +513,7 @@ export class TcpSocket<D extends Data = string> {
    */
   #io(): Stream | null {
     if (this.#stream) return this.#stream;
-    if (this.#closed || this.#fd < 0) return null;
+    if (this.#fd < 0) return null;
     const n = requireNative();
     // Bytes (or the end) already queued, or a live connection: read it through the worker.
     // (A connection whose both ends closed may no longer have a peer name, yet hold bytes.)
@@ -629,7 +626,7 @@ export class TcpSocket<D extends Data = string> {
     else if (d instanceof Uint8Array) bytes = this.#bytes(d);
     else if (typeof d === 'number') bytes = Buffer.from(numberToLuaString(d));
     // biome-ignore lint/complexity/noArguments: tells Lua's "no value" from nil without a rest array on the hot path
-    else throw argError(1, 'send', `string expected, got ${arguments.length === 0 ? 'no value' : luaTypeNameOf(d)}`);
+    else throw argError(1, 'send', `string expected, got ${arguments.length === 0 ? 'no value' : luaTypeName(d)}`);
     const size = bytes.length;
     let start = i === undefined || i === null ? 1 : toCLong(checkNumber(i, 2, 'send'));
     let end = j === undefined || j === null ? -1 : toCLong(checkNumber(j, 3, 'send'));
@@ -639,7 +636,7 @@ export class TcpSocket<D extends Data = string> {
     if (start < 1) start = 1;
     if (end > size) end = size;
     if (start > end) return [start - 1];
-    if (this.#closed || this.#fd < 0) return [null, 'closed', start - 1];
+    if (this.#fd < 0) return [null, 'closed', start - 1];
     const [sent, err] = sendOn(this.#fd, bytes.subarray(start - 1, end), this.#tm, this.#stats);
     if (err) return [null, errText(err), start - 1 + sent];
     return [start - 1 + sent];
@@ -649,27 +646,36 @@ export class TcpSocket<D extends Data = string> {
 
   /** Does the kernel report this socket readable (data, EOF, or a pending connection)? */
   #kernelReadable(): boolean {
-    return !this.#closed && this.#fd >= 0 && (requireNative().poll(this.#fd, 1, 0) & 1) !== 0;
+    return this.#fd >= 0 && (requireNative().poll(this.#fd, 1, 0) & 1) !== 0;
+  }
+
+  /**
+   * @internal for select: the engine whose wake word signals this object's readability
+   * (a connection the worker reads), or null when only the kernel can tell (servers,
+   * connections not read yet, masters).
+   */
+  wakeEngine(): Engine | null {
+    return this.#fd >= 0 && this.#kind === 'client' && this.#stream !== null ? this.#eng : null;
   }
 
   /** @internal for select: would the kernel wake a reader that shared memory does not show yet? */
   kernelAhead(): boolean {
-    if (this.#closed || this.#eng === null || this.#eng.isDead()) return false;
+    if (this.#fd < 0 || this.#eng === null || this.#eng.isDead()) return false;
     if (this.#kind !== 'client' || this.#stream === null) return false;
     return this.#kernelReadable();
   }
 
   /** @internal readiness for socket.select. */
   selectState(): Readiness & { fd: number } {
-    return { fd: this.#closed ? -1 : this.#fd, ...this.#readiness() };
+    return { fd: this.#fd, ...this.#readiness() };
   }
 
   #readiness(): Readiness {
     const eng = this.#eng;
-    if (this.#closed) return { dirty: this.#isDirty(), readable: false, writable: false, engine: eng };
+    if (this.#fd < 0) return { dirty: this.#isDirty(), readable: false, writable: false, engine: eng };
     if (this.#kind === 'server') {
       // The kernel's accept queue is the truth: a pending connection makes it readable.
-      return { dirty: false, readable: this.#kernelReadable(), writable: false, engine: eng, polled: true };
+      return { dirty: false, readable: this.#kernelReadable(), writable: false, engine: eng };
     }
     const s = this.#stream;
     if (s?.orphaned()) s.migrate();
@@ -677,7 +683,7 @@ export class TcpSocket<D extends Data = string> {
     const writable = this.#fd >= 0 && (n.poll(this.#fd, 4, 0) & (4 | 8 | 16)) !== 0;
     if (s === null) {
       // Not read by the worker (yet): the kernel's answer is the whole truth.
-      return { dirty: false, readable: this.#kernelReadable(), writable, engine: eng, polled: true };
+      return { dirty: false, readable: this.#kernelReadable(), writable, engine: eng };
     }
     return { dirty: s.dirty(), readable: s.osReadable(), writable, engine: eng };
   }
@@ -712,11 +718,3 @@ const latin1Slice: Slice =
     return this.toString('latin1', a, b);
   };
 const MAX_STRING_BYTES = 0x1fffffe8;
-
-function luaTypeNameOf(v: unknown): string {
-  if (v === null || v === undefined) return 'nil';
-  if (typeof v === 'boolean') return 'boolean';
-  if (typeof v === 'function') return 'function';
-  if (typeof (v as { getfd?: unknown }).getfd === 'function') return 'userdata';
-  return 'table';
-}

@@ -23,7 +23,6 @@ export class Connection {
   private socket!: Socket;
   /** Where a read lands when the ring has too little contiguous room (see onread()). */
   private spill: Buffer | null = null;
-  private copying = true;
   /** A wait for ring space (awaitRoom) is armed. */
   private roomWait = false;
 
@@ -109,11 +108,9 @@ export class Connection {
     else queueMicrotask(go);
   }
 
-  /** Takes over the socket's events; `copying` for sockets not made with onread(). */
-  attach(socket: Socket, copying: boolean): void {
+  /** Takes over the events of a socket made with onread(). */
+  attach(socket: Socket): void {
     this.socket = socket;
-    this.copying = copying;
-    if (copying) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       this.eofSeen = true;
       this.publishRx();
@@ -126,20 +123,11 @@ export class Connection {
     });
   }
 
-  /** Called once the socket is connected (or was accepted): record the fd, start reading. */
-  established(): void {
-    const fd = (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd;
-    Atomics.store(this.hdr, Hdr.FD, typeof fd === 'number' ? fd : -1);
-    this.startReading();
-  }
-
-  private startReading(): void {
-    if (this.copying) {
-      this.socket.resume();
-      return;
-    }
-    // An onread socket bypasses the Readable machinery, whose state would not restart a
+  /**
+   * (Re)starts reading. An onread socket bypasses the Readable machinery, whose state would not restart a
     // read that the callback stopped: restart the handle itself, as net's tryReadStart does.
+   */
+  startReading(): void {
     const handle = (this.socket as unknown as { _handle?: { reading?: boolean; readStart(): number } | null })._handle;
     if (handle && !handle.reading) {
       handle.reading = true;
@@ -166,23 +154,7 @@ export class Connection {
     return n;
   }
 
-  private onData(chunk: Buffer): void {
-    if (this.pending.length === 0) {
-      const n = this.put(chunk);
-      if (n < chunk.length) this.pending.push(chunk.subarray(n));
-    } else {
-      this.pending.push(chunk);
-    }
-    if (this.pending.length > 0) {
-      this.socket.pause();
-      Atomics.or(this.hdr, Hdr.RX_FLAGS, RxFlag.PAUSED);
-      // The caller may have consumed between our check and the flag: retry once.
-      this.flushPending();
-    }
-    this.wake();
-  }
-
-  /** The caller freed rx space (it saw PAUSED): move pending bytes in, maybe resume. */
+  /** The caller freed rx space: move pending bytes in, maybe resume. */
   resume(): void {
     this.flushPending();
     this.wake();

@@ -42,9 +42,9 @@ function adopt(cmd: Extract<Command, { op: 'adopt' }>): void {
     writable: true,
     onread: conn.onread(),
   } as net.SocketConstructorOpts);
-  conn.attach(sock, false);
+  conn.attach(sock);
   connections.set(cmd.id, conn);
-  conn.established();
+  conn.startReading();
   wake();
 }
 
@@ -78,13 +78,9 @@ parentPort?.on('message', (cmd: Command) => {
     case 'adopt':
       return adopt(cmd);
     case 'close':
-      close(cmd.id);
-      if (cmd.rid !== undefined) reply({ rid: cmd.rid, ok: true });
-      return;
+      return close(cmd.id);
     case 'lookup':
       return lookup(cmd);
-    case 'ping':
-      return reply({ rid: cmd.rid, ok: true });
     case 'crash':
       return crash(cmd.how, cmd.afterMs);
   }
