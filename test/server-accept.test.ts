@@ -4,32 +4,11 @@
  * Timings use generous windows; the clients come from the library itself or from a peer
  * thread, and waits are bounded by the accept timeouts.
  */
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import * as socket from '../src/index.js';
+import { own, portOf } from './helpers/client.js';
 import { Peer } from './helpers/peer.js';
 
-type Sock = socket.TcpSocket;
-
-function own(t: ExecutionContext, r: [Sock] | [null, string]): Sock {
-  const s = r[0];
-  if (s === null) {
-    t.fail(`expected an object, got [null, ${JSON.stringify(r[1])}]`);
-    throw new Error(String(r[1]));
-  }
-  t.teardown(() => {
-    s.close();
-  });
-  return s;
-}
-
-function portOf(t: ExecutionContext, s: Sock): number {
-  const name = s.getsockname();
-  if (name[0] === null) {
-    t.fail(`getsockname failed: ${name[1]}`);
-    return 0;
-  }
-  return name[1];
-}
 
 /** Runs `fn` and returns its result with the elapsed milliseconds. */
 function timed<T>(fn: () => T): [T, number] {

@@ -7,32 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import * as socket from '../src/index.js';
+import { own, portOf } from './helpers/client.js';
 import { Peer } from './helpers/peer.js';
 
-type Sock = socket.TcpSocket;
 type Loose = Record<string, (...a: unknown[]) => unknown>;
 const loose = (o: object): Loose => o as unknown as Loose;
-
-function own(t: ExecutionContext, r: [Sock] | [null, string]): Sock {
-  const s = r[0];
-  if (s === null) {
-    t.fail(`expected an object, got [null, ${JSON.stringify(r[1])}]`);
-    throw new Error(String(r[1]));
-  }
-  t.teardown(() => {
-    s.close();
-  });
-  return s;
-}
-
-function portOf(t: ExecutionContext, s: Sock): number {
-  const name = s.getsockname();
-  if (name[0] === null) {
-    t.fail(`getsockname failed: ${name[1]}`);
-    return 0;
-  }
-  return name[1];
-}
 
 function connector(t: ExecutionContext): Peer {
   const p = Peer.client();

@@ -36,3 +36,26 @@ export function pair(t: ExecutionContext, host = '127.0.0.1'): { peer: Peer; c: 
   const peer = listening(t, host);
   return { peer, c: dial(t, peer, host) };
 }
+
+/** Unwraps a constructor/connect/bind result and closes the object when the test ends. */
+export function own(t: ExecutionContext, r: [Sock] | [null, string]): Sock {
+  const s = r[0];
+  if (s === null) {
+    t.fail(`expected an object, got [null, ${JSON.stringify(r[1])}]`);
+    throw new Error(String(r[1]));
+  }
+  t.teardown(() => {
+    s.close();
+  });
+  return s;
+}
+
+/** The port of `s`'s local address (fails the test when there is none). */
+export function portOf(t: ExecutionContext, s: Sock): number {
+  const name = s.getsockname();
+  if (name[0] === null) {
+    t.fail(`getsockname failed: ${name[1]}`);
+    return 0;
+  }
+  return name[1];
+}
