@@ -9,7 +9,6 @@ import * as socket from '../src/index.js';
 import { own, portOf } from './helpers/client.js';
 import { Peer } from './helpers/peer.js';
 
-
 /** Runs `fn` and returns its result with the elapsed milliseconds. */
 function timed<T>(fn: () => T): [T, number] {
   const t0 = performance.now();
