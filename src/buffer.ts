@@ -1,6 +1,6 @@
 /**
- * LuaSocket's buffer.c on top of the shared rings: receive patterns, prefixes, partial
- * results, and sends with string.sub-style ranges.
+ * LuaSocket's buffer.c on top of the shared rx ring: receive patterns, prefixes and partial
+ * results, for every stream kind and both engines.
  *
  * Input model (spec 5.1): LuaSocket keeps an 8 KiB input buffer and refills it with one
  * read only when it is empty. Here that buffer is a window [first, last) over the rx
@@ -9,16 +9,11 @@
  * kernel's queue. So dirty(), select's dirty rule, receive(0) and what a failed call
  * consumes match LuaSocket, and a receive that the ring can satisfy never leaves this
  * thread.
- *
- * Output: sends go straight to the kernel with a non-blocking send(2) on the caller's own
- * descriptor (no worker round trip), waiting in poll(2) while the kernel buffer is full.
  */
 import { constants as bufferConstants } from 'node:buffer';
-import { constants as osConstants } from 'node:os';
-import { type Engine, engine, WorkerDeadError } from './engine.js';
-import { requireNative } from './inet.js';
+import type { Stats } from './engine/types.js';
+import { WorkerDeadError, type WorkerLink } from './engine/worker-link.js';
 import { ErrCode, FILL_BYTES, Hdr, Layout, RX_RING_BYTES, RxFlag, SETTLE_MS } from './protocol.js';
-import { dupReclaiming } from './reclaim.js';
 import type { Timeout } from './timeout.js';
 
 export type Encoding = 'utf8' | 'latin1' | 'buffer';
@@ -31,6 +26,16 @@ const EMPTY = Buffer.alloc(0);
 /** A receive result before decoding: bytes, or an error code with the partial bytes. */
 export type Received = { ok: true; data: Buffer } | { ok: false; err: number; partial: Buffer };
 
+/** What a stream needs from the engine handle that owns it. */
+export interface RxHost {
+  /** The link of the worker that fills this ring (a new one after recover()). */
+  readonly link: WorkerLink;
+  /** Does the kernel hold bytes (or EOF) the worker has not published yet? (false when the engine cannot tell) */
+  kernelAhead(): boolean;
+  /** The worker died: have a fresh one fill the same ring. False when that cannot be done. */
+  recover(): boolean;
+}
+
 /** The I/O state of one connected socket, seen from the calling thread. */
 export class Stream {
   readonly hdr: Int32Array;
@@ -42,20 +47,15 @@ export class Stream {
   private resumeMark = 0;
   /** Set by close(): no more fills, buffered bytes stay readable. */
   private detached = false;
-  /** The caller's descriptor of this socket (set by the TCP object), for kernel polls. */
-  fd = -1;
   /** shutdown('both') was called: an empty buffer reads as the end of stream. */
   readShut = false;
-  /** Called when the stream moved to a fresh worker (see migrate()). */
-  onMigrate: ((eng: Engine) => void) | null = null;
 
   constructor(
-    public id: number,
     readonly sab: SharedArrayBuffer,
-    private eng: Engine,
+    private readonly host: RxHost,
     private readonly tm: Timeout,
     /** The object's getstats counters: bytes consumed by patterns, bytes accepted by sends. */
-    private readonly stats: { received: number; sent: number },
+    private readonly stats: Stats,
   ) {
     this.hdr = new Int32Array(sab, 0, Hdr.WORDS);
     this.rx = Buffer.from(sab, Layout.rxOffset, RX_RING_BYTES);
@@ -64,35 +64,6 @@ export class Stream {
   /** Stop reading from the worker; what is already in LuaSocket's buffer stays. */
   detach(): void {
     this.detached = true;
-  }
-
-  /** The worker reading this stream is gone. */
-  orphaned(): boolean {
-    return this.eng.isDead();
-  }
-
-  /**
-   * The worker died: hand the connection to a fresh one, over the same ring. Bytes the old
-   * worker already put in the ring stay readable; bytes it had not read are still in the
-   * kernel, where the new worker reads them. Nothing is lost, and the caller never notices
-   * beyond the detection delay. False when that cannot be done (no descriptor left).
-   */
-  migrate(): boolean {
-    if (!this.eng.isDead() || this.fd < 0 || this.detached) return false;
-    const fd = dupReclaiming(this.fd);
-    if (fd < 0) return false;
-    const fresh = engine();
-    this.eng = fresh;
-    this.id = fresh.newId();
-    Atomics.and(this.hdr, Hdr.RX_FLAGS, ~RxFlag.PAUSED);
-    fresh.post({ op: 'adopt', id: this.id, sab: this.sab, fd });
-    this.onMigrate?.(fresh);
-    return true;
-  }
-
-  /** Does the kernel hold bytes (or EOF) the worker has not read yet? */
-  kernelReadable(): boolean {
-    return this.fd >= 0 && !this.eng.isDead() && (requireNative().poll(this.fd, 1, 0) & 1) !== 0;
   }
 
   /** LuaSocket's dirty(): unconsumed bytes in its own buffer (not the kernel's). */
@@ -193,23 +164,23 @@ export class Stream {
       if (flags & RxFlag.EOF) return ErrCode.CLOSED;
       if (this.readShut) {
         // After shutdown('both') what is queued is returned, then the end of the stream.
-        if (this.kernelReadable() && this.eng.waitUntil(() => this.hasNews(), performance.now() + SETTLE_MS)) continue;
+        if (this.host.kernelAhead() && this.host.link.waitUntil(() => this.hasNews(), performance.now() + SETTLE_MS)) continue;
         return ErrCode.CLOSED;
       }
       if (this.tm.immediate) {
         // LuaSocket would read what the kernel holds: let the worker publish it first.
-        if (this.kernelReadable() && this.eng.waitUntil(() => this.hasNews(), performance.now() + SETTLE_MS)) continue;
+        if (this.host.kernelAhead() && this.host.link.waitUntil(() => this.hasNews(), performance.now() + SETTLE_MS)) continue;
         return ErrCode.TIMEOUT;
       }
-      if (this.eng.isDead() && !this.migrate()) return ErrCode.CLOSED;
+      if (this.host.link.isDead() && !this.host.recover()) return ErrCode.CLOSED;
       this.maybeResume(true);
       try {
         // Waking for a pause that began after the check above loops back to notify it.
-        if (!this.eng.waitUntil(() => this.hasNews() || this.needsResume(), this.tm.waitDeadline())) return ErrCode.TIMEOUT;
+        if (!this.host.link.waitUntil(() => this.hasNews() || this.needsResume(), this.tm.waitDeadline())) return ErrCode.TIMEOUT;
       } catch (e) {
         // The worker is gone: move to a fresh one, or end here with what was consumed.
         if (!(e instanceof WorkerDeadError)) throw e;
-        if (this.migrate()) continue;
+        if (this.host.recover()) continue;
         return ErrCode.CLOSED;
       }
     }
@@ -324,54 +295,6 @@ export class Stream {
       fresh += len;
       this.consume(len);
     }
-  }
-}
-
-/**
- * Sends `data` (already cut to the i..j range) on the caller's descriptor `fd`, straight
- * into the kernel. Returns the bytes the kernel accepted and 0, or the bytes accepted
- * before an ErrCode. While the kernel's buffer is full it waits for room, per the
- * timeout rules (in poll(2), so sends never depend on the I/O worker).
- */
-export function sendOn(fd: number, data: Uint8Array, tm: Timeout, stats: { sent: number }): [number, number] {
-  const n = requireNative();
-  let done = 0;
-  while (done < data.length) {
-    const r = n.send(fd, data, done, Math.min(data.length - done, MAX_SEND));
-    if (r >= 0) {
-      done += r;
-      stats.sent += r;
-      continue;
-    }
-    if (-r !== EAGAIN) return [done, ErrCode.ERRNO_BASE - r];
-    if (tm.immediate || !waitWritable(fd, tm.waitDeadline())) return [done, ErrCode.TIMEOUT];
-  }
-  return [done, 0];
-}
-
-const { EAGAIN } = osConstants.errno;
-/** Largest piece handed to one send(2). */
-const MAX_SEND = 1 << 24;
-/** Long waits for room are cut in slices so that process.exit never waits on a syscall. */
-const POLL_SLICE_MS = 100;
-
-/** Blocks (in poll) until `fd` is writable or failed, or `deadline` passes. */
-export function waitWritable(fd: number, deadline: number): boolean {
-  return waitFd(fd, 4, deadline);
-}
-
-/** Blocks (in poll) until `fd` is readable (a listener: a connection waits), or `deadline` passes. */
-export function waitReadable(fd: number, deadline: number): boolean {
-  return waitFd(fd, 1, deadline);
-}
-
-function waitFd(fd: number, events: number, deadline: number): boolean {
-  const n = requireNative();
-  for (;;) {
-    const left = Math.floor(deadline - performance.now());
-    const r = n.poll(fd, events, Math.max(0, Math.min(left, POLL_SLICE_MS)));
-    if (r > 0) return true;
-    if (left <= 0) return false;
   }
 }
 

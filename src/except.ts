@@ -46,7 +46,7 @@ export function protect<A extends unknown[], R>(f: (...args: A) => R): (...args:
 /** socket.skip(d, ...): drops the first d extra arguments (negative d reaches back to d itself). */
 export function skip(d: number, ...rest: unknown[]): unknown[];
 export function skip(...args: unknown[]): unknown[] {
-  const d = checkInteger(arg(args, 0), 1, 'socket.skip');
+  const d = checkInteger(arg(args, 0), 1, 'skip');
   const keep = Math.max(0, args.length - 1 - d);
   return args.slice(Math.max(0, args.length - keep));
 }

@@ -9,25 +9,27 @@
  * errors are thrown as LuaError with LuaSocket's message; network errors are returned.
  */
 
-import { constants as osConstants } from 'node:os';
 import { ABSENT, arg, checkNumber, checkOption, checkString, optString } from './args.js';
 import * as dnsModule from './dns.js';
-import { errnoText } from './errors.js';
+import { engine as theEngine } from './engine/index.js';
+import type { Family } from './engine/types.js';
 import { newtry, protect, skip, TryError, try_ } from './except.js';
-import { requireNative } from './inet.js';
-import type { NativeFamily } from './native.js';
-import { reclaimDescriptors } from './reclaim.js';
 import { select } from './select.js';
 import { TcpSocket } from './tcp.js';
 import { gettime as now } from './timeout.js';
 
 export { LuaError } from './args.js';
 export type { Encoding } from './buffer.js';
-export { WorkerDeadError } from './engine.js';
+export { WorkerDeadError } from './engine/worker-link.js';
 export { newtry, protect, skip, TryError, try_ as try } from './except.js';
+export type { Data, Fail, Ok } from './object.js';
 export { type Selectable, type SelectResult, select } from './select.js';
-export type { Data, Fail, Kind, NameResult, Ok, Pattern, ReceiveResult, SendResult, StatsResult } from './tcp.js';
+export type { Pattern, ReceiveResult, SendResult, StatsResult } from './stream-object.js';
+export type { Kind, NameResult, OptionArgument } from './tcp.js';
 export { TcpSocket } from './tcp.js';
+
+/** The engine in use: 'native' (system calls through the native helper) or 'portable' (node:net in the I/O worker). */
+export const engine: 'native' | 'portable' = theEngine.name;
 
 /** The version this package reproduces (the 3.1.0 build itself misreports "LuaSocket 3.0.0"). */
 export const _VERSION = 'LuaSocket 3.1.0';
@@ -47,16 +49,15 @@ export const dns = {
 
 export type Created = [TcpSocket] | [null, string];
 
-function create(family: NativeFamily): Created {
-  let fd = requireNative().socket(family);
-  if (fd === -osConstants.errno.EMFILE && reclaimDescriptors()) fd = requireNative().socket(family);
-  if (fd < 0) return [null, errnoText(-fd)];
-  return [new TcpSocket('master', family, fd)];
+function create(family: Family): Created {
+  const sock = new TcpSocket(theEngine, 'master', family, null);
+  const err = sock.renew(family);
+  return err === null ? [sock] : [null, err];
 }
 
 /** A master object with no OS socket yet: its family is chosen by bind or connect. */
 export function tcp(): Created {
-  return [new TcpSocket('master', 0, -1)];
+  return [new TcpSocket(theEngine, 'master', 0, null)];
 }
 
 /** A master with an IPv4 socket. */
@@ -80,14 +81,14 @@ export function connect(
   family?: 'unspec' | 'inet' | 'inet6' | null,
 ): ConnectResult;
 export function connect(...args: unknown[]): ConnectResult {
-  const address = checkString(arg(args, 0), 1, 'socket.connect');
-  const port = checkString(arg(args, 1), 2, 'socket.connect');
+  const address = checkString(arg(args, 0), 1, 'connect');
+  const port = checkString(arg(args, 1), 2, 'connect');
   const l = arg(args, 2);
-  const locaddr = l === ABSENT || l === null || l === undefined ? null : checkString(l, 3, 'socket.connect');
-  const locport = optString(arg(args, 3), 4, 'socket.connect', '0');
-  const fam = checkOption(arg(args, 4), 5, 'socket.connect', ['unspec', 'inet', 'inet6'] as const, 'unspec');
+  const locaddr = l === ABSENT || l === null || l === undefined ? null : checkString(l, 3, 'connect');
+  const locport = optString(arg(args, 3), 4, 'connect', '0');
+  const fam = checkOption(arg(args, 4), 5, 'connect', ['unspec', 'inet', 'inet6'] as const, 'unspec');
   const hint = fam === 'inet' ? 4 : fam === 'inet6' ? 6 : 0;
-  const sock = new TcpSocket('master', 0, -1);
+  const sock = new TcpSocket(theEngine, 'master', 0, null);
   if (locaddr !== null) {
     const err = sock.trybind(locaddr, locport, hint);
     if (err !== null) {
@@ -114,7 +115,9 @@ export function connect6(address: string, port: string | number, locaddr?: strin
 /** socket.bind(address, port [, backlog]): LuaSocket's Lua helper, step by step. */
 export function bind(address: string, port: string | number, backlog?: number | null): ConnectResult;
 export function bind(...args: unknown[]): ConnectResult {
+  // LuaSocket's helper passes its arguments on as values: a missing one reads as nil.
   let host = arg(args, 0);
+  if (host === ABSENT) host = null;
   if (host === '*') host = '0.0.0.0';
   const [list, gerr] = dns.getaddrinfo(host as string);
   if (list === null) return [null, gerr];
@@ -123,7 +126,8 @@ export function bind(...args: unknown[]): ConnectResult {
     const [sock, e] = alt.family === 'inet' ? tcp4() : tcp6();
     if (sock === null) return [null, e];
     sock.setoption('reuseaddr', true);
-    const b = (sock.bind as (...a: unknown[]) => [1] | [null, string])(alt.addr, arg(args, 1));
+    const port = arg(args, 1);
+    const b = (sock.bind as (...a: unknown[]) => [1] | [null, string])(alt.addr, port === ABSENT ? null : port);
     if (b[0] === null) {
       err = b[1];
       sock.close();
@@ -146,7 +150,7 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** socket.sleep(seconds): blocks the thread; returns no values. */
 export function sleep(seconds: number): [];
 export function sleep(...args: unknown[]): [] {
-  const s = checkNumber(arg(args, 0), 1, 'socket.sleep');
+  const s = checkNumber(arg(args, 0), 1, 'sleep');
   if (!(s > 0)) return [];
   const end = performance.now() + Math.min(s, 2147483647) * 1000;
   for (let left = end - performance.now(); left > 0; left = end - performance.now()) Atomics.wait(sleeper, 0, 0, left);
@@ -174,6 +178,7 @@ const socket = {
   select,
   sleep,
   gettime,
+  engine,
   skip,
   try: try_,
   newtry,

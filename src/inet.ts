@@ -1,79 +1,84 @@
 /**
- * Addresses, ports and families (LuaSocket's inet.c). Resolution goes through the
- * C library's getaddrinfo (via the native helper), so port parsing, service names, "*",
- * "" and family mismatches give exactly glibc's answers. Host names that need a real
- * lookup are resolved by the I/O worker instead when the call has a deadline, so that,
- * unlike LuaSocket (upstream issue #382), connect/bind honour their timeout during DNS.
+ * LuaSocket's inet.c: binding and connecting by address and port over the resolver's
+ * candidates (inet_trybind, inet_tryconnect), and the family words it prints. Shared by
+ * every IP object kind; the engine resolves names and does the system calls.
  */
-import { engine } from './engine.js';
-import { GAI_TEXT } from './errors.js';
-import { type NativeFamily, native } from './native.js';
+import type { Engine, Family, InetAddress } from './engine/types.js';
+import type { Timeout } from './timeout.js';
 
-export type Family = 'inet' | 'inet6';
-
-export interface Candidate {
-  family: NativeFamily;
-  address: string;
-  port: number;
-}
-
-export type Resolved = { ok: true; list: Candidate[] } | { ok: false; err: string };
+export type FamilyName = 'inet' | 'inet6';
 
 /** The family LuaSocket prints in getsockname/getpeername/getaddrinfo. */
-export function familyName(f: NativeFamily): Family {
+export function familyName(f: Family): FamilyName {
   return f === 6 ? 'inet6' : 'inet';
 }
 
-/** Text for a raw EAI_* code from the native getaddrinfo. */
-export function gaiText(code: number, errno?: number): string {
-  const n = native;
-  if (!n) return 'unknown error';
-  const c = n.constants;
-  for (const name of Object.keys(GAI_TEXT)) {
-    if ((c as unknown as Record<string, number | undefined>)[name] === code) {
-      if (name === 'EAI_SYSTEM' && errno) return n.strerror(errno);
-      return GAI_TEXT[name] as string;
-    }
-  }
-  return n.gaiStrerror(code);
+/** An IP object as the candidate loops see it. */
+export interface InetEndpoint {
+  /** The recorded family (0 until a bind or connect chose one). */
+  family: 0 | Family;
+  /** Does the object have an OS socket now? */
+  hasSocket(): boolean;
+  /** Replaces the OS socket with a fresh one of `family`: null, or LuaSocket's text. */
+  renew(family: Family): string | null;
+  bindTo(address: InetAddress): string | null;
 }
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-/** True when getaddrinfo answers without any lookup (literals, "*", ""). */
-function isLocalAnswer(host: string | null): boolean {
-  return host === null || host === '' || host === '*' || IPV4.test(host) || host.includes(':');
+/** LuaSocket's inet_trybind; `hint` is the resolver family. null on success, else the text. */
+export function tryBind(engine: Engine, obj: InetEndpoint, address: string, port: string, hint: 0 | Family): string | null {
+  const r = engine.resolve(address === '*' ? null : address, port, hint, true);
+  if (!r.ok) return r.err;
+  let err: string | null = 'no info on address';
+  let current = obj.family;
+  for (const c of r.list) {
+    if (current !== c.family || !obj.hasSocket()) {
+      err = obj.renew(c.family);
+      if (err) continue;
+      current = c.family;
+    }
+    err = obj.bindTo(c);
+    if (err === null) {
+      obj.family = current;
+      break;
+    }
+  }
+  return err;
 }
 
 /**
- * getaddrinfo(host, serv) with LuaSocket's hints: stream sockets, the object's family
- * (0 = unspec), passive for bind. `deadline` (performance.now() ms) bounds a DNS lookup.
+ * LuaSocket's inet_tryconnect: each candidate in resolver order gets a fresh operation
+ * clock and, when the family differs or there is no socket, a fresh socket. It stops at
+ * success, or after the first candidate when not blocking (upstream #99).
  */
-export function resolve(
-  host: string | null,
-  serv: string,
-  family: 0 | 4 | 6,
-  passive: boolean,
-  deadline = Number.POSITIVE_INFINITY,
-): Resolved {
-  const n = requireNative();
-  // glibc treats a lone "*" as "no host" (wildcard when passive, loopback otherwise).
-  const node = host === '*' ? null : host;
-  if (isLocalAnswer(node) || deadline === Number.POSITIVE_INFINITY || !Number.isFinite(deadline)) {
-    const [code, list, errno] = n.getaddrinfo(node, serv, family, passive);
-    if (code !== 0) return { ok: false, err: gaiText(code, errno) };
-    return { ok: true, list: list.map(([f, address, port]) => ({ family: f, address, port })) };
+export function tryConnect(
+  engine: Engine,
+  obj: InetEndpoint,
+  address: string,
+  port: string,
+  tm: Timeout,
+  attempt: (c: InetAddress) => string | null,
+): string | null {
+  tm.markStart();
+  const r = engine.resolve(address, port, obj.family, false, tm.waitDeadline());
+  if (!r.ok) return r.err;
+  let err = 'no info on address';
+  let current = obj.family;
+  for (const c of r.list) {
+    tm.markStart();
+    if (current !== c.family || !obj.hasSocket()) {
+      const e = obj.renew(c.family);
+      if (e) {
+        err = e;
+        continue;
+      }
+      current = c.family;
+    }
+    const res = attempt(c);
+    if (res === null || tm.immediate) {
+      obj.family = current;
+      return res;
+    }
+    err = res;
   }
-  // A real name with a deadline: validate the service locally, look the name up in the worker.
-  const [scode, slist, serrno] = n.getaddrinfo(family === 6 ? '::1' : '127.0.0.1', serv, family, false);
-  if (scode !== 0) return { ok: false, err: gaiText(scode, serrno) };
-  const port = slist[0]?.[2] ?? 0;
-  const r = engine().call({ op: 'lookup', host: node as string, family }, deadline);
-  if (r === null) return { ok: false, err: 'timeout' };
-  if (!r.ok) return { ok: false, err: r.lookupError };
-  return { ok: true, list: r.addresses.map((a) => ({ family: a.family, address: a.address, port })) };
-}
-
-export function requireNative(): NonNullable<typeof native> {
-  if (!native) throw new Error('luasocket: the native helper is not available (run `npm rebuild luasocket`)');
-  return native;
+  return err;
 }

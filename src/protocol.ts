@@ -6,7 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
  *
  * Two kinds of shared memory:
  *
- * 1. The engine's control block (one per calling thread): a few Int32 words.
+ * 1. The link's control block (one per calling thread): a few Int32 words.
  *    `SEQ` is the wake word. The worker bumps it and calls Atomics.notify after anything
  *    a waiting caller might care about (data, EOF, connect settled, connection pending,
  *    send space freed, a reply posted). The caller reads SEQ, checks its condition in
@@ -14,33 +14,38 @@ import type { MessagePort } from 'node:worker_threads';
  *    ever lost. `HEARTBEAT` is bumped by the worker on a timer so a caller can tell a
  *    dead worker from a quiet one.
  *
- * 2. One channel per socket: a header of Int32 words followed by the rx ring. The
- *    worker writes incoming bytes at RX_HEAD, the caller consumes at RX_TAIL. Both are
- *    free-running uint32 counters (stored in Int32 slots, read with `>>> 0`); the ring
- *    size is a power of two so `counter & (size - 1)` is the offset and
- *    `(head - tail) >>> 0` the fill level, wrap-around included. Each side only ever
- *    writes its own counter, so no locks are needed.
+ * 2. One channel per socket: a header of Int32 words, the rx ring and (for sockets whose
+ *    writes the worker owns) the tx ring. Ring positions are free-running uint32 counters
+ *    stored in Int32 slots (read with `>>> 0`); ring sizes are powers of two, so
+ *    `counter & (size - 1)` is the offset and `(head - tail) >>> 0` the fill level,
+ *    wrap-around included. Each side only ever writes its own counters, so no locks.
  *
- *    There is no tx ring: the caller sends with a non-blocking send(2) on its own
- *    descriptor of the socket (native helper), so a byte counts as sent exactly when the
- *    kernel accepted it, as in LuaSocket, and what a script sent survives its exit.
+ *    rx: the worker writes incoming bytes at RX_HEAD, the caller consumes at RX_TAIL.
  *
- * Connecting and listening never involve the worker: the caller connects, listens and
- * accepts with the native helper, so the kernel's connect states and accept queue are the
- * only ones, exactly as in LuaSocket. A connection is handed to the worker ('adopt') at its
- * first read; from then on the worker keeps its ring filled.
+ *    tx (portable engine, TLS): the caller copies bytes in at its own head and adds their
+ *    number to TX_AVAIL; the worker takes bytes by lowering TX_AVAIL (compare-and-swap),
+ *    hands them to node:net, and counts them in TX_TAKEN (ring space it may reuse) and,
+ *    once node:net's userland queue is empty, in TX_DONE (bytes the kernel holds). A send
+ *    succeeds when TX_DONE covers it. A send that times out takes back what the worker
+ *    has not taken yet with Atomics.exchange(TX_AVAIL, 0): what was taken is committed
+ *    and reaches the peer, what was not is not sent, so the index it reports is exact for
+ *    the byte stream the peer sees.
+ *
+ * Engines:
+ *  - native: the caller connects, listens, accepts and sends with system calls through
+ *    the native helper; a connection is handed to the worker ('adopt', a dup of its
+ *    descriptor) at its first read, and from then on the worker keeps its rx ring filled.
+ *  - portable: the worker owns every socket through node:net ('connect', 'listen',
+ *    'probe-bind'); accepted connections are pushed to the caller on the reply port
+ *    ('accepted') and counted in the listener's PENDING word.
  *
  * Commands (caller -> worker) travel by postMessage; replies that the caller must wait
  * for travel on a MessagePort that the caller drains with receiveMessageOnPort after a
- * SEQ change. State that the caller polls (data, EOF, errors) is
- * written into the channel header, never sent as messages.
- *
- * Descriptors: the caller and the worker each hold their own descriptor (a dup) of every
- * OS socket. The worker's drives node:net; the caller's serves sends and control calls
- * (names, options, shutdown) without a round trip, and outlives the worker's teardown.
+ * SEQ change. State that the caller polls (data, EOF, errors, connect state, pending
+ * connections, tx progress) is written into the channel header, never sent as messages.
  */
 
-/** Words of the engine control block. */
+/** Words of the link's control block. */
 export const Ctl = {
   SEQ: 0,
   HEARTBEAT: 1,
@@ -69,6 +74,20 @@ export const Hdr = {
   RX_FLAGS: 2,
   /** ErrCode of the read side once RxFlag.ERROR is set. */
   RX_ERR: 3,
+  /** tx: bytes the caller put in the ring that the worker has not taken yet. */
+  TX_AVAIL: 4,
+  /** tx: counter of bytes the worker took from the ring (space the caller may reuse). */
+  TX_TAKEN: 5,
+  /** tx: counter of bytes the kernel holds (node:net's userland queue drained past them). */
+  TX_DONE: 6,
+  /** tx: ErrCode of the write side once writing failed (0 while fine). */
+  TX_ERR: 7,
+  /** A State value: the socket's life as the worker sees it (portable engine). */
+  STATE: 8,
+  /** ErrCode of a failed connect or listen. */
+  STATE_ERR: 9,
+  /** Listener: connections accepted by the worker, not yet taken by the caller. */
+  PENDING: 10,
   /** Number of Int32 words (the header is padded to 64 bytes). */
   WORDS: 16,
 } as const;
@@ -83,6 +102,18 @@ export const RxFlag = {
    * RX_TAIL; the caller calls Atomics.notify on RX_TAIL once it has freed space.
    */
   PAUSED: 4,
+} as const;
+
+/** Values of Hdr.STATE. */
+export const State = {
+  IDLE: 0,
+  CONNECTING: 1,
+  CONNECTED: 2,
+  /** The connect attempt failed; STATE_ERR says why. */
+  FAILED: 3,
+  LISTENING: 4,
+  /** The worker destroyed the socket (closed by the caller, or the worker is tearing down). */
+  GONE: 5,
 } as const;
 
 /**
@@ -102,6 +133,10 @@ export const ErrCode = {
 
 /** The rx ring size: a power of two. Memory is committed lazily as pages are touched. */
 export const RX_RING_BYTES = 1 << 20;
+/** The tx ring size (portable engine and TLS): a power of two. */
+export const TX_RING_BYTES = 1 << 18;
+/** The worker takes at most this much from the tx ring per write (bounds what is committed but not in the kernel). */
+export const TX_PIECE_BYTES = 1 << 16;
 
 /**
  * Readiness lives in shared memory, one worker turn behind the kernel. When the kernel
@@ -114,34 +149,75 @@ export const SETTLE_MS = 100;
 /** LuaSocket's input buffer: one "fill" moves at most this many bytes (spec 5.1). */
 export const FILL_BYTES = 8192;
 
-/** Layout of a channel buffer. */
+/** Layout of a channel buffer: header, rx ring, then the tx ring when the channel has one. */
 export const Layout = {
   rxOffset: HEADER_BYTES,
-  total: HEADER_BYTES + RX_RING_BYTES,
+  txOffset: HEADER_BYTES + RX_RING_BYTES,
+  /** A channel whose writes the caller makes itself (native engine). */
+  rxOnly: HEADER_BYTES + RX_RING_BYTES,
+  /** A channel whose writes go through the worker. */
+  duplex: HEADER_BYTES + RX_RING_BYTES + TX_RING_BYTES,
+  /** A listener: the header only. */
+  headerOnly: HEADER_BYTES,
 } as const;
 
-export interface Channel {
-  id: number;
-  sab: SharedArrayBuffer;
+/** A socket address as both sides pass it: numeric IPv4/IPv6 text and a port. */
+export interface InetAddress {
+  family: 4 | 6;
+  address: string;
+  port: number;
 }
 
 /** Commands, caller -> worker. `rid` present means the caller waits for a Reply. */
 export type Command =
-  /** A connection the caller made or accepted: the worker takes over its reading. */
+  /** native: a connection the caller made or accepted; the worker takes over its reading. */
   | { op: 'adopt'; id: number; sab: SharedArrayBuffer; fd: number }
-  | { op: 'close'; id: number }
+  /** Forget a channel; `abort` resets the connection (linger 0) instead of a graceful close. */
+  | { op: 'close'; id: number; abort?: boolean }
   | { op: 'lookup'; rid: number; host: string; family: 0 | 4 | 6 }
+  /** getnameinfo for socket.dns (portable engine). */
+  | { op: 'lookup-service'; rid: number; address: string; port: number }
+  /** portable: check that `address` can be bound (listen and close at once); replies with the address bound. */
+  | { op: 'probe-bind'; rid: number; address: InetAddress; ipv6Only: boolean }
+  /** portable: connect; progress is published in the channel's STATE word. */
+  | { op: 'connect'; id: number; sab: SharedArrayBuffer; remote: InetAddress; local: InetAddress | null; noDelay: boolean }
+  /** portable: listen; replies with the address, then pushes 'accepted' messages. */
+  | { op: 'listen'; rid: number; id: number; sab: SharedArrayBuffer; address: InetAddress; backlog: number; ipv6Only: boolean }
+  /** portable: local and peer names of a channel's socket. */
+  | { op: 'names'; rid: number; id: number }
+  /** portable: half-close the sending side once every taken byte is written. */
+  | { op: 'shutdown'; id: number }
+  /** portable: socket options node:net can apply. */
+  | { op: 'set-option'; id: number; name: 'nodelay' | 'keepalive'; on: boolean; delayMs: number }
   /** Fault injection for the reliability tests: the worker dies after `afterMs`. */
   | { op: 'crash'; how: 'throw' | 'exit' | 'hang'; afterMs: number };
+
+/** A socket name as a reply carries it: an address, or the ErrCode of getsockname/getpeername. */
+export type NameReply = InetAddress | { err: number };
 
 /** Replies, worker -> caller, on the reply port. */
 export type Reply =
   | { rid: number; ok: true; addresses: Array<{ address: string; family: 4 | 6 }> }
-  | { rid: number; ok: false; lookupError: string };
+  | { rid: number; ok: false; lookupError: string }
+  | { rid: number; service: { host: string } | { lookupError: string } }
+  | { rid: number; bound: InetAddress | { err: number } }
+  | { rid: number; names: { local: NameReply; peer: NameReply } };
+
+/** A connection a portable listener accepted, pushed on the reply port. */
+export interface Accepted {
+  op: 'accepted';
+  listener: number;
+  id: number;
+  sab: SharedArrayBuffer;
+  fd: number;
+}
+
+/** Everything the worker posts on the reply port. */
+export type PortMessage = Reply | Accepted;
 
 export interface WorkerData {
   ctl: SharedArrayBuffer;
   replyPort: MessagePort;
-  /** Identifies this engine's channels in the native queue of garbage-collected objects. */
+  /** Identifies this link's channels in the native queue of garbage-collected objects. */
   token: number;
 }

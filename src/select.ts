@@ -1,15 +1,16 @@
 /**
- * socket.select (LuaSocket's select.c, spec 7.1). Readiness is read from shared memory
- * (the worker publishes data, EOF, pending connections and settled connects there), so
+ * socket.select (LuaSocket's select.c, spec 7.1). Readiness comes from each object's engine
+ * handle (shared memory the worker publishes, or the kernel where only it can tell), so
  * select never calls select(2) and has no FD_SETSIZE limit. Results are arrays in
  * LuaSocket's order: dirty objects first (recvt order, duplicates kept), then ready
  * objects by ascending descriptor; `list.indexOf(obj) + 1` is LuaSocket's `t[obj]`.
  */
 import { ABSENT, arg, argError, checkNumber, LuaError, luaTypeName } from './args.js';
-import { type Engine, WorkerDeadError } from './engine.js';
-import { native } from './native.js';
+import { engine } from './engine/index.js';
+import type { Readiness } from './engine/types.js';
+import { WorkerDeadError, type WorkerLink } from './engine/worker-link.js';
+import { SocketObject } from './object.js';
 import { SETTLE_MS } from './protocol.js';
-import { TcpSocket } from './tcp.js';
 
 /** Anything select accepts: our sockets, or objects with LuaSocket's getfd/dirty methods. */
 export interface Selectable {
@@ -24,10 +25,18 @@ interface Entry<T> {
   fd: number;
 }
 
+function fdOf(v: object): number {
+  const getfd = (v as Partial<Selectable>).getfd;
+  if (typeof getfd !== 'function') return -1;
+  const r: unknown = getfd.call(v);
+  const fd = Array.isArray(r) ? r[0] : r;
+  return typeof fd === 'number' ? fd : -1;
+}
+
 function readSet<T>(t: unknown, n: number): Entry<T>[] {
   if (t === ABSENT || t === null || t === undefined) return [];
   if (typeof t !== 'object' || t instanceof Uint8Array || typeof (t as Selectable).getfd === 'function') {
-    throw argError(n, 'socket.select', `table expected, got ${luaTypeName(t)}`);
+    throw argError(n, 'select', `table expected, got ${luaTypeName(t)}`);
   }
   const list = t as ArrayLike<unknown>;
   const out: Entry<T>[] = [];
@@ -36,16 +45,19 @@ function readSet<T>(t: unknown, n: number): Entry<T>[] {
     if (v === null || v === undefined) break;
     if (typeof v === 'number' || typeof v === 'boolean') throw new LuaError(`attempt to index a ${typeof v} value`);
     if (typeof v !== 'object' && typeof v !== 'function') continue;
-    const getfd = (v as Partial<Selectable>).getfd;
-    if (typeof getfd !== 'function') continue;
-    const r: unknown = getfd.call(v);
-    const fd = Array.isArray(r) ? r[0] : r;
-    if (typeof fd === 'number' && fd >= 0) out.push({ v: v as T, fd });
+    // Our objects take part while they have a socket, even one whose descriptor the engine cannot show.
+    if (v instanceof SocketObject) {
+      if (v.readiness() !== null) out.push({ v: v as T, fd: fdOf(v) });
+      continue;
+    }
+    const fd = fdOf(v);
+    if (fd >= 0) out.push({ v: v as T, fd });
   }
   return out;
 }
 
 function isDirty(v: unknown): boolean {
+  if (v instanceof SocketObject) return v.selectDirty();
   const d = (v as Partial<Selectable>).dirty;
   if (typeof d !== 'function') return false;
   const r: unknown = d.call(v);
@@ -53,16 +65,16 @@ function isDirty(v: unknown): boolean {
   return b !== null && b !== undefined && b !== false;
 }
 
-/** One representative per descriptor (the later element wins), in ascending fd order. */
+/** One representative per descriptor (the later element wins), in ascending descriptor order. */
 function byFd<T>(entries: Entry<T>[]): Entry<T>[] {
-  const m = new Map<number, Entry<T>>();
-  for (const e of entries) m.set(e.fd, e);
+  const m = new Map<unknown, Entry<T>>();
+  for (const e of entries) m.set(e.fd >= 0 ? e.fd : e.v, e);
   return [...m.values()].sort((a, b) => a.fd - b.fd);
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-/** How often select looks again at descriptors of objects that are not this package's. */
-const FOREIGN_POLL_MS = 2;
+/** How often select looks again at objects whose readiness only polling can tell. */
+const POLL_SLICE_MS = 2;
 /** select(…, 0) over connections the worker reads: how long bytes may be in flight unseen. */
 const READ_GRACE_MS = 2;
 
@@ -71,7 +83,7 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
   const reads = readSet<T>(arg(args, 0), 1);
   const writes = readSet<T>(arg(args, 1), 2);
   const t = arg(args, 2);
-  const seconds = t === ABSENT || t === null || t === undefined ? -1 : checkNumber(t, 3, 'socket.select');
+  const seconds = t === ABSENT || t === null || t === undefined ? -1 : checkNumber(t, 3, 'select');
 
   const dirty: T[] = [];
   const pollReads: Entry<T>[] = [];
@@ -82,19 +94,18 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
   const rset = byFd(pollReads.filter((e) => !dirty.includes(e.v)));
   const wset = byFd(writes);
 
-  let eng: Engine | null = null;
-  const state = (v: T) => {
-    if (!(v instanceof TcpSocket)) return null;
-    const s = v.selectState();
-    eng ??= s.engine;
+  // The link to wait on (any live one among the objects), and whether some readiness
+  // has no wake word at all (listeners, connections not read yet, foreign objects).
+  let link: WorkerLink | null = null;
+  let polled = false;
+  const state = (v: T): Readiness | null => {
+    if (!(v instanceof SocketObject)) return null;
+    const s = v.readiness();
+    if (s?.link && !s.link.isDead()) link ??= s.link;
+    else polled = true;
     return s;
   };
-  // Objects that are not this package's sockets (LuaSocket allows any object with getfd)
-  // are polled on their descriptor.
-  const foreign = (e: Entry<T>, events: number) =>
-    !(e.v instanceof TcpSocket) && native !== null && (native.poll(e.fd, events, 0) & (events | 8 | 16)) !== 0;
-  // Listening servers (kernel accept queue) and foreign objects have no wake word.
-  const hasForeign = [...rset, ...wset].some((e) => !(e.v instanceof TcpSocket) || e.v.wakeEngine() === null);
+  const foreign = (e: Entry<T>, events: 1 | 4) => !(e.v instanceof SocketObject) && engine.pollFd(e.fd, events);
   const ready = (): [T[], T[]] => [
     rset.filter((e) => state(e.v)?.readable === true || foreign(e, 1)).map((e) => e.v),
     wset.filter((e) => state(e.v)?.writable === true || foreign(e, 4)).map((e) => e.v),
@@ -102,69 +113,47 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
 
   let [r, w] = ready();
   if (dirty.length > 0 || r.length > 0 || w.length > 0) return [[...dirty, ...r], w];
+  polled ||= [...rset, ...wset].some((e) => !(e.v instanceof SocketObject));
+  const anyReady = () => {
+    [r, w] = ready();
+    return r.length > 0 || w.length > 0;
+  };
   if (seconds === 0) {
-    // LuaSocket asks the kernel: if it already has an event the worker has not
-    // published yet, give the worker a moment to catch up.
-    // Between the worker's read(2) and its publishing the bytes there is a short window in
-    // which neither the kernel nor the ring shows them: a connection the worker reads gets a
-    // brief grace too.
-    const ahead = rset.find((x) => x.v instanceof TcpSocket && x.v.kernelAhead());
-    const pick = ahead ?? rset.find((x) => x.v instanceof TcpSocket && x.v.wakeEngine() !== null);
-    const eAhead = pick ? (pick.v as unknown as TcpSocket).wakeEngine() : null;
-    if (eAhead && !eAhead.isDead()) {
-      eAhead.waitUntil(
-        () => {
-          [r, w] = ready();
-          return r.length > 0 || w.length > 0;
-        },
-        performance.now() + (ahead ? SETTLE_MS : READ_GRACE_MS),
-      );
-      if (r.length > 0 || w.length > 0) return [r, w];
-    }
+    // LuaSocket asks the kernel: if it already has an event the worker has not published
+    // yet, give the worker a moment to catch up. Between the worker's read(2) and its
+    // publishing the bytes, neither the kernel nor the ring shows them: a connection the
+    // worker reads gets a brief grace too.
+    const ahead = rset.some((x) => x.v instanceof SocketObject && x.v.kernelAhead());
+    const l = link as WorkerLink | null;
+    if (l?.waitUntil(anyReady, performance.now() + (ahead ? SETTLE_MS : READ_GRACE_MS))) return [r, w];
     return [[], [], 'timeout'];
   }
   const deadline = seconds < 0 ? Number.POSITIVE_INFINITY : performance.now() + seconds * 1000;
-  const e = eng as Engine | null;
-  if (hasForeign) {
-    // Descriptors without a wake word: look again every few milliseconds (a wake word
-    // event ends the slice at once).
-    for (;;) {
-      const left = deadline - performance.now();
-      if (left <= 0) return [[], [], 'timeout'];
-      const slice = Math.min(left, FOREIGN_POLL_MS);
-      if (e) {
-        try {
-          e.waitUntil(() => false, performance.now() + slice);
-        } catch (err) {
-          if (!(err instanceof WorkerDeadError)) throw err;
-          Atomics.wait(sleeper, 0, 0, slice);
-        }
-      } else Atomics.wait(sleeper, 0, 0, slice);
-      [r, w] = ready();
-      if (r.length > 0 || w.length > 0) return [r, w];
-    }
-  }
-  if (e === null) {
-    // Nothing this thread's worker could make ready: just sleep out the timeout.
-    if (deadline === Number.POSITIVE_INFINITY) for (;;) Atomics.wait(sleeper, 0, 0);
-    const left = deadline - performance.now();
-    if (left > 0) Atomics.wait(sleeper, 0, 0, left);
-    return [[], [], 'timeout'];
-  }
   try {
-    e.waitUntil(() => {
-      [r, w] = ready();
-      return r.length > 0 || w.length > 0;
-    }, deadline);
+    if (waitReady(link, polled, anyReady, deadline)) return [r, w];
   } catch (err) {
-    // The worker died: ready() moves its sockets to a fresh one; wait on with what is left.
+    // The worker died: readiness moves its sockets to a fresh one; wait on with what is left.
     if (!(err instanceof WorkerDeadError)) throw err;
-    [r, w] = ready();
-    if (r.length === 0 && w.length === 0) {
-      const left = deadline === Number.POSITIVE_INFINITY ? null : Math.max(0, deadline - performance.now()) / 1000;
-      return select(arg(args, 0) as T[] | null, arg(args, 1) as T[] | null, left);
-    }
+    if (anyReady()) return [r, w];
+    const left = deadline === Number.POSITIVE_INFINITY ? null : Math.max(0, deadline - performance.now()) / 1000;
+    return select(arg(args, 0) as T[] | null, arg(args, 1) as T[] | null, left);
   }
-  if (r.length > 0 || w.length > 0) return [r, w];
   return [[], [], 'timeout'];
+}
+
+/**
+ * Waits until `anyReady()` or `deadline`. Readiness behind a wake word is waited for on the
+ * link; readiness only polling can tell is looked at again every few milliseconds (a wake
+ * word event ends the slice at once).
+ */
+function waitReady(link: WorkerLink | null, polled: boolean, anyReady: () => boolean, deadline: number): boolean {
+  if (link !== null && !polled) return link.waitUntil(anyReady, deadline);
+  for (;;) {
+    const left = deadline - performance.now();
+    if (left <= 0) return false;
+    const slice = polled ? Math.min(left, POLL_SLICE_MS) : Math.min(left, 2147483647);
+    if (link !== null) link.waitUntil(() => false, performance.now() + slice);
+    else Atomics.wait(sleeper, 0, 0, slice);
+    if (anyReady()) return true;
+  }
 }

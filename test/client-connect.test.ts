@@ -167,12 +167,12 @@ test.serial('socket.connect reports resolver failures as values', (t) => {
 });
 
 test.serial('socket.connect argument errors', (t) => {
-  throwsLua(t, () => looseConnect('127.0.0.1'), "bad argument #2 to 'socket.connect' (string expected, got no value)");
-  throwsLua(t, () => looseConnect(), "bad argument #1 to 'socket.connect' (string expected, got no value)");
-  throwsLua(t, () => looseConnect(null, 80), "bad argument #1 to 'socket.connect' (string expected, got nil)");
-  throwsLua(t, () => looseConnect('127.0.0.1', {}), "bad argument #2 to 'socket.connect' (string expected, got table)");
-  throwsLua(t, () => looseConnect('127.0.0.1', 1, null, null, 'bogus'), "bad argument #5 to 'socket.connect' (invalid option 'bogus')");
-  throwsLua(t, () => looseConnect('127.0.0.1', 1, null, null, 'INET'), "bad argument #5 to 'socket.connect' (invalid option 'INET')");
+  throwsLua(t, () => looseConnect('127.0.0.1'), "bad argument #2 to 'connect' (string expected, got no value)");
+  throwsLua(t, () => looseConnect(), "bad argument #1 to 'connect' (string expected, got no value)");
+  throwsLua(t, () => looseConnect(null, 80), "bad argument #1 to 'connect' (string expected, got nil)");
+  throwsLua(t, () => looseConnect('127.0.0.1', {}), "bad argument #2 to 'connect' (string expected, got table)");
+  throwsLua(t, () => looseConnect('127.0.0.1', 1, null, null, 'bogus'), "bad argument #5 to 'connect' (invalid option 'bogus')");
+  throwsLua(t, () => looseConnect('127.0.0.1', 1, null, null, 'INET'), "bad argument #5 to 'connect' (invalid option 'INET')");
 });
 
 test.serial('socket.connect binds the local side to locaddr/locport', (t) => {

@@ -281,8 +281,8 @@ test.serial('socket.sleep blocks for the given seconds and returns nothing', (t)
   t.true(ms2 < 100, `sleep(-1) took ${ms2} ms`);
   t.deepEqual(socket.sleep(0), []);
   t.deepEqual(loose(socket, 'sleep')('0.01'), []);
-  throwsLua(t, () => loose(socket, 'sleep')(), "bad argument #1 to 'socket.sleep' (number expected, got no value)");
-  throwsLua(t, () => loose(socket, 'sleep')('x'), "bad argument #1 to 'socket.sleep' (number expected, got string)");
+  throwsLua(t, () => loose(socket, 'sleep')(), "bad argument #1 to 'sleep' (number expected, got no value)");
+  throwsLua(t, () => loose(socket, 'sleep')('x'), "bad argument #1 to 'sleep' (number expected, got string)");
 });
 
 test.serial('socket.gettime is wall-clock seconds with sub-second resolution', (t) => {
@@ -305,8 +305,8 @@ test.serial('socket.skip drops the first d extra arguments', (t) => {
   t.deepEqual(socket.skip(-1, 'a'), [-1, 'a']);
   t.deepEqual(loose(socket, 'skip')('1', 'a', 'b'), ['b']);
   t.deepEqual(socket.skip(1, null, 'x'), ['x']);
-  throwsLua(t, () => socket.skip(1.5, 'a'), "bad argument #1 to 'socket.skip' (number has no integer representation)");
-  throwsLua(t, () => loose(socket, 'skip')(), "bad argument #1 to 'socket.skip' (number expected, got no value)");
+  throwsLua(t, () => socket.skip(1.5, 'a'), "bad argument #1 to 'skip' (number has no integer representation)");
+  throwsLua(t, () => loose(socket, 'skip')(), "bad argument #1 to 'skip' (number expected, got no value)");
 });
 
 test.serial('socket.try passes truthy first values through (0 and empty string too), else throws', (t) => {

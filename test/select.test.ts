@@ -271,11 +271,11 @@ test.serial("numbers and booleans in the lists raise 'attempt to index a ... val
 
 test.serial('argument type errors', (t) => {
   const err = (message: string) => ({ instanceOf: socket.LuaError, message });
-  t.throws(() => select('wrong', 1, 0.1), err("bad argument #1 to 'socket.select' (table expected, got string)"));
-  t.throws(() => select({}, 1, 0.1), err("bad argument #2 to 'socket.select' (table expected, got number)"));
-  t.throws(() => select(null, 'x', 0.1), err("bad argument #2 to 'socket.select' (table expected, got string)"));
-  t.throws(() => select(false, null, 0.1), err("bad argument #1 to 'socket.select' (table expected, got boolean)"));
-  t.throws(() => select([], [], 'x'), err("bad argument #3 to 'socket.select' (number expected, got string)"));
+  t.throws(() => select('wrong', 1, 0.1), err("bad argument #1 to 'select' (table expected, got string)"));
+  t.throws(() => select({}, 1, 0.1), err("bad argument #2 to 'select' (table expected, got number)"));
+  t.throws(() => select(null, 'x', 0.1), err("bad argument #2 to 'select' (table expected, got string)"));
+  t.throws(() => select(false, null, 0.1), err("bad argument #1 to 'select' (table expected, got boolean)"));
+  t.throws(() => select([], [], 'x'), err("bad argument #3 to 'select' (number expected, got string)"));
 });
 
 test.serial("a numeric-string timeout is accepted: select([], [], '0.1') times out after 0.1 s", (t) => {

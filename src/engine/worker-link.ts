@@ -1,11 +1,20 @@
 /**
- * The caller's side of the engine: starts this thread's I/O worker on first use, posts
- * commands to it, and blocks the calling thread in Atomics.wait until a condition holds
- * in shared memory or a deadline passes. Every wait is bounded and watches the worker's
- * heartbeat, so a dead worker can never hang a caller.
+ * The calling thread's link to its I/O worker (both engines have one): starts the worker
+ * on first use, posts commands to it, and blocks the calling thread in Atomics.wait until
+ * a condition holds in shared memory or a deadline passes. Every wait is bounded and
+ * watches the worker's heartbeat, so a dead worker can never hang a caller.
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
-import { type Command, Ctl, HEARTBEAT_DEAD_MS, type Reply, STARTUP_DEAD_MS, type WorkerData } from './protocol.js';
+import {
+  type Accepted,
+  type Command,
+  Ctl,
+  HEARTBEAT_DEAD_MS,
+  type PortMessage,
+  type Reply,
+  STARTUP_DEAD_MS,
+  type WorkerData,
+} from '../protocol.js';
 
 /** Thrown (internally) when the I/O worker is gone; callers turn it into an error result. */
 export class WorkerDeadError extends Error {
@@ -32,7 +41,7 @@ const SPIN_MAX_MS = 0.1;
 
 let generation = 0;
 
-export class Engine {
+export class WorkerLink {
   readonly ctl: Int32Array;
   /** Unique per engine in this process (thread id and generation). */
   readonly token: number;
@@ -48,6 +57,8 @@ export class Engine {
   private waitAvgMs = SPIN_MAX_MS;
   /** Replies that arrived while waiting for another one. */
   private readonly early = new Map<number, Reply>();
+  /** Connections portable listeners accepted, by listener channel id, oldest first. */
+  private readonly accepted = new Map<number, Accepted[]>();
 
   constructor() {
     const sab = new SharedArrayBuffer(Ctl.WORDS * 4);
@@ -57,7 +68,7 @@ export class Engine {
     generation += 1;
     this.token = ((threadId & 0xffff) << 14) | (generation & 0x3fff);
     const data: WorkerData = { ctl: sab, replyPort: port2, token: this.token };
-    this.worker = new Worker(new URL('../worker/io-worker.js', import.meta.url), {
+    this.worker = new Worker(new URL('../../worker/io-worker.js', import.meta.url), {
       workerData: data,
       transferList: [port2],
       stdout: false,
@@ -108,12 +119,46 @@ export class Engine {
       return early;
     }
     for (;;) {
-      const msg = receiveMessageOnPort(this.replies);
-      if (!msg) return undefined;
-      const r = msg.message as Reply;
+      const r = this.nextMessage();
+      if (r === undefined) return undefined;
       if (r.rid === rid) return r;
       this.early.set(r.rid, r);
     }
+  }
+
+  /** The next reply on the port; connections pushed by listeners are filed on the way. */
+  private nextMessage(): Reply | undefined {
+    for (;;) {
+      const msg = receiveMessageOnPort(this.replies);
+      if (!msg) return undefined;
+      const m = msg.message as PortMessage;
+      if (!('op' in m)) return m;
+      const queue = this.accepted.get(m.listener);
+      if (queue) queue.push(m);
+      else this.accepted.set(m.listener, [m]);
+    }
+  }
+
+  /** Files every message waiting on the port (replies for later takeReply calls). */
+  private drainPort(): void {
+    for (let r = this.nextMessage(); r !== undefined; r = this.nextMessage()) this.early.set(r.rid, r);
+  }
+
+  /** The oldest connection the listener `id` accepted that the caller has not taken. */
+  takeAccepted(id: number): Accepted | undefined {
+    if (!this.accepted.get(id)?.length) this.drainPort();
+    const queue = this.accepted.get(id);
+    const a = queue?.shift();
+    if (queue && queue.length === 0) this.accepted.delete(id);
+    return a;
+  }
+
+  /** Connections of listener `id` still waiting on the caller's side (dropped when it closes). */
+  dropAccepted(id: number): Accepted[] {
+    this.drainPort();
+    const queue = this.accepted.get(id) ?? [];
+    this.accepted.delete(id);
+    return queue;
   }
 
   private assertAlive(): void {
@@ -184,15 +229,15 @@ export class Engine {
   }
 }
 
-let current: Engine | null = null;
+let current: WorkerLink | null = null;
 
 /** Fault injection for tests: makes this thread's worker die (see protocol.ts 'crash'). */
 export function injectWorkerFault(how: 'throw' | 'exit' | 'hang', afterMs: number): void {
-  engine().post({ op: 'crash', how, afterMs });
+  workerLink().post({ op: 'crash', how, afterMs });
 }
 
-/** This thread's engine, started on first use. */
-export function engine(): Engine {
-  if (current === null || current.isDead()) current = new Engine();
+/** This thread's link to its worker, started on first use (again after the worker died). */
+export function workerLink(): WorkerLink {
+  if (current === null || current.isDead()) current = new WorkerLink();
   return current;
 }

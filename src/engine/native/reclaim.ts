@@ -8,7 +8,7 @@
 import { constants as osConstants } from 'node:os';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { requireNative } from './inet.js';
+import { requireNative } from './addon.js';
 
 const { EMFILE, ENFILE } = osConstants.errno;
 

@@ -1,0 +1,21 @@
+/**
+ * The native engine: system calls on the calling thread through the native helper, the
+ * I/O worker only for reads (and name lookups with a deadline).
+ */
+import type { Engine } from '../types.js';
+import { requireNative } from './addon.js';
+import { POLLERR, POLLHUP, pollNow } from './fd-wait.js';
+import { nativeDns, nativeResolve } from './native-resolve.js';
+import { NativeStream, openNativeStream } from './native-stream.js';
+
+export const nativeEngine: Engine = {
+  name: 'native',
+  stream: openNativeStream,
+  fromFd: (fd, owner) => new NativeStream(fd, owner),
+  resolve: nativeResolve,
+  dns: nativeDns,
+  pollFd(fd, events) {
+    requireNative();
+    return (pollNow(fd, events) & (events | POLLERR | POLLHUP)) !== 0;
+  },
+};
