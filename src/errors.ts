@@ -109,3 +109,6 @@ export function lookupErrorText(err: NodeJS.ErrnoException): string {
   const code = err.code === 'ENOTFOUND' ? 'EAI_NONAME' : (err.code ?? '');
   return GAI_TEXT[code] ?? err.message;
 }
+
+/** What an option or call the platform (or engine) cannot apply for real answers. */
+export const NOT_SUPPORTED = 'not supported on this platform';

@@ -23,13 +23,14 @@ import type { MessagePort } from 'node:worker_threads';
  *    rx: the worker writes incoming bytes at RX_HEAD, the caller consumes at RX_TAIL.
  *
  *    tx (portable engine, TLS): the caller copies bytes in at its own head and adds their
- *    number to TX_AVAIL; the worker takes bytes by lowering TX_AVAIL (compare-and-swap),
- *    hands them to node:net, and counts them in TX_TAKEN (ring space it may reuse) and,
- *    once node:net's userland queue is empty, in TX_DONE (bytes the kernel holds). A send
- *    succeeds when TX_DONE covers it. A send that times out takes back what the worker
- *    has not taken yet with Atomics.exchange(TX_AVAIL, 0): what was taken is committed
- *    and reaches the peer, what was not is not sent, so the index it reports is exact for
- *    the byte stream the peer sees.
+ *    number to TX_AVAIL; the worker takes up to TX_PIECE_BYTES at a time by lowering
+ *    TX_AVAIL (compare-and-swap), writes them to node:net straight from the ring, and
+ *    counts them in TX_DONE once node:net's userland queue is empty (the kernel holds
+ *    them; their ring space is free again). A send succeeds when TX_DONE covers it. A send
+ *    that times out takes back what the worker has not taken yet with
+ *    Atomics.exchange(TX_AVAIL, 0): what was taken is committed and reaches the peer, what
+ *    was not is never sent, so the index it reports is exact for the byte stream the peer
+ *    sees (at most one piece of it was still in node:net rather than the kernel).
  *
  * Engines:
  *  - native: the caller connects, listens, accepts and sends with system calls through
@@ -76,11 +77,11 @@ export const Hdr = {
   RX_ERR: 3,
   /** tx: bytes the caller put in the ring that the worker has not taken yet. */
   TX_AVAIL: 4,
-  /** tx: counter of bytes the worker took from the ring (space the caller may reuse). */
-  TX_TAKEN: 5,
-  /** tx: counter of bytes the kernel holds (node:net's userland queue drained past them). */
+  /** tx: 1 while node:net holds bytes the kernel did not take (the peer is not reading). */
+  TX_BLOCKED: 5,
+  /** tx: counter of bytes the kernel holds (node:net's userland queue drained past them); ring space up to it is free. */
   TX_DONE: 6,
-  /** tx: ErrCode of the write side once writing failed (0 while fine). */
+  /** tx: ErrCode of the write side once writing failed or was shut down (0 while fine). */
   TX_ERR: 7,
   /** A State value: the socket's life as the worker sees it (portable engine). */
   STATE: 8,
@@ -88,6 +89,8 @@ export const Hdr = {
   STATE_ERR: 9,
   /** Listener: connections accepted by the worker, not yet taken by the caller. */
   PENDING: 10,
+  /** The OS descriptor of the worker's socket, for getfd (-1 while there is none). */
+  FD: 11,
   /** Number of Int32 words (the header is padded to 64 bytes). */
   WORDS: 16,
 } as const;
@@ -177,12 +180,29 @@ export type Command =
   | { op: 'lookup'; rid: number; host: string; family: 0 | 4 | 6 }
   /** getnameinfo for socket.dns (portable engine). */
   | { op: 'lookup-service'; rid: number; address: string; port: number }
-  /** portable: check that `address` can be bound (listen and close at once); replies with the address bound. */
-  | { op: 'probe-bind'; rid: number; address: InetAddress; ipv6Only: boolean }
-  /** portable: connect; progress is published in the channel's STATE word. */
-  | { op: 'connect'; id: number; sab: SharedArrayBuffer; remote: InetAddress; local: InetAddress | null; noDelay: boolean }
-  /** portable: listen; replies with the address, then pushes 'accepted' messages. */
+  /**
+   * portable: bind. node:net cannot bind without listening, so the worker listens on the
+   * address and resets whatever connects until 'listen'; replies with the address bound.
+   */
+  | { op: 'bind'; rid: number; id: number; sab: SharedArrayBuffer; address: InetAddress; ipv6Only: boolean }
+  /**
+   * portable: listen (on the socket 'bind' made, when channel `id` exists, else on
+   * `address`); replies with the address, then pushes 'accepted' messages.
+   */
   | { op: 'listen'; rid: number; id: number; sab: SharedArrayBuffer; address: InetAddress; backlog: number; ipv6Only: boolean }
+  /**
+   * portable: connect; progress is published in the channel's STATE word. `unbind` is the
+   * channel of a 'bind' whose address the connection takes (closed first), or 0.
+   */
+  | {
+      op: 'connect';
+      id: number;
+      sab: SharedArrayBuffer;
+      remote: InetAddress;
+      local: InetAddress | null;
+      unbind: number;
+      noDelay: boolean;
+    }
   /** portable: local and peer names of a channel's socket. */
   | { op: 'names'; rid: number; id: number }
   /** portable: half-close the sending side once every taken byte is written. */

@@ -1,8 +1,11 @@
 /**
  * One node:net socket and its rx ring: incoming bytes go into the ring, and the socket is
  * paused while the ring is full, so a peer that floods a script that does not read holds
- * memory at the ring's size. Sends do not pass through here: the caller writes straight
- * into the kernel (see buffer.ts), so only the read side lives in the worker.
+ * memory at the ring's size. Sends do not pass through here (native engine: the caller
+ * writes into the kernel; portable engine: tx-pump.ts).
+ *
+ * Sockets this worker creates read with node:net's `onread` (straight into the ring);
+ * sockets a node:net server accepted cannot, and read through 'data' events ('flowing').
  */
 import type { Socket } from 'node:net';
 import { errCodeOf } from '../src/errors.js';
@@ -25,6 +28,8 @@ export class Connection {
   private spill: Buffer | null = null;
   /** A wait for ring space (awaitRoom) is armed. */
   private roomWait = false;
+  /** How the socket delivers bytes (see the file comment). */
+  private mode: 'onread' | 'flowing' = 'onread';
 
   constructor(
     readonly id: number,
@@ -60,6 +65,8 @@ export class Connection {
   }
 
   private onRead(n: number, buf: Uint8Array): boolean {
+    // Closed while a graceful close flushes writes: what still arrives is dropped.
+    if (this.closed) return true;
     if (buf.buffer === this.sab) {
       // Read in place: the bytes are already at the head.
       const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
@@ -108,9 +115,11 @@ export class Connection {
     else queueMicrotask(go);
   }
 
-  /** Takes over the events of a socket made with onread(). */
-  attach(socket: Socket): void {
+  /** Takes over the events of a socket made with onread(), or of an accepted one ('flowing'). */
+  attach(socket: Socket, mode: 'onread' | 'flowing' = 'onread'): void {
     this.socket = socket;
+    this.mode = mode;
+    if (mode === 'flowing') socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       this.eofSeen = true;
       this.publishRx();
@@ -123,11 +132,29 @@ export class Connection {
     });
   }
 
+  /** A chunk of a flowing socket: into the ring, the rest aside with the socket paused. */
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    const put = this.pending.length === 0 ? this.put(chunk) : 0;
+    if (put < chunk.length) {
+      this.pending.push(put === 0 ? chunk : chunk.subarray(put));
+      this.socket.pause();
+      Atomics.or(this.hdr, Hdr.RX_FLAGS, RxFlag.PAUSED);
+      this.awaitRoom();
+    }
+    this.wake();
+  }
+
   /**
-   * (Re)starts reading. An onread socket bypasses the Readable machinery, whose state would not restart a
-    // read that the callback stopped: restart the handle itself, as net's tryReadStart does.
+   * (Re)starts reading. An onread socket bypasses the Readable machinery, whose state would
+   * not restart a read that the callback stopped: restart the handle itself, as net's
+   * tryReadStart does.
    */
   startReading(): void {
+    if (this.mode === 'flowing') {
+      this.socket.resume();
+      return;
+    }
     const handle = (this.socket as unknown as { _handle?: { reading?: boolean; readStart(): number } | null })._handle;
     if (handle && !handle.reading) {
       handle.reading = true;
@@ -196,11 +223,17 @@ export class Connection {
     this.publishRx();
   }
 
-  /** Close the worker's side; the caller closes its own descriptor of the socket. */
-  close(): void {
+  /**
+   * Stops reading into the ring and, unless the owner closes the socket itself (a graceful
+   * close that must flush writes first), destroys the socket. In the native engine the
+   * caller closes its own descriptor of the socket as well.
+   */
+  close(destroySocket = true): void {
     if (this.closed) return;
     this.closed = true;
     this.pending = [];
-    this.socket.destroy();
+    // Settles a pending waitAsync (awaitRoom), which would otherwise hold the ring forever.
+    Atomics.notify(this.hdr, Hdr.RX_TAIL);
+    if (destroySocket) this.socket.destroy();
   }
 }

@@ -1,27 +1,32 @@
 /**
- * The I/O worker: owns every socket of one calling thread and never blocks. It runs
- * commands from the caller, keeps the channels' rings filled and drained, and bumps the
- * wake word whenever something a waiting caller may care about has happened.
+ * The I/O worker: owns the sockets of one calling thread (native engine: their read side;
+ * portable engine: all of them) and never blocks. It runs commands from the caller, keeps
+ * the channels' rings filled and drained, and bumps the wake word whenever something a
+ * waiting caller may care about has happened.
  */
-import dns from 'node:dns';
 import net from 'node:net';
+import { constants } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { lookupErrorText } from '../src/errors.js';
 import { native } from '../src/native.js';
-import { type Command, Ctl, HEARTBEAT_MS, type Reply, type WorkerData } from '../src/protocol.js';
+import { type Accepted, type Command, Ctl, ErrCode, HEARTBEAT_MS, type Reply, type WorkerData } from '../src/protocol.js';
 import { Connection } from './connection.js';
+import { Listener } from './listener.js';
+import { lookup, lookupService } from './resolver.js';
+import { StreamChannel } from './stream-channel.js';
 
 const { ctl, replyPort, token } = workerData as WorkerData;
 const ctlWords = new Int32Array(ctl);
-const connections = new Map<number, Connection>();
+
+/** Every channel the worker serves, by id: what each kind needs to be closed. */
+const channels = new Map<number, Connection | StreamChannel | Listener>();
 
 function wake(): void {
   Atomics.add(ctlWords, Ctl.SEQ, 1);
   if (Atomics.load(ctlWords, Ctl.SLEEPING) !== 0) Atomics.notify(ctlWords, Ctl.SEQ);
 }
 
-function reply(r: Reply): void {
-  replyPort.postMessage(r);
+function post(m: Reply | Accepted): void {
+  replyPort.postMessage(m);
   wake();
 }
 
@@ -29,10 +34,10 @@ function reply(r: Reply): void {
 // sockets whose objects the caller's garbage collector freed: LuaSocket closes those.
 setInterval(() => {
   Atomics.add(ctlWords, Ctl.HEARTBEAT, 1);
-  if (native) for (const id of native.takeOrphans(token)) close(id);
+  if (native) for (const id of native.takeOrphans(token)) close(id, false);
 }, HEARTBEAT_MS);
 
-/** A connection the caller made or accepted: read it into its ring from now on. */
+/** native: a connection the caller made or accepted; read it into its ring from now on. */
 function adopt(cmd: Extract<Command, { op: 'adopt' }>): void {
   const conn = new Connection(cmd.id, cmd.sab, wake);
   const sock = new net.Socket({
@@ -43,26 +48,41 @@ function adopt(cmd: Extract<Command, { op: 'adopt' }>): void {
     onread: conn.onread(),
   } as net.SocketConstructorOpts);
   conn.attach(sock);
-  connections.set(cmd.id, conn);
+  channels.set(cmd.id, conn);
   conn.startReading();
   wake();
 }
 
-function close(id: number): void {
-  connections.get(id)?.close();
-  connections.delete(id);
+function adoptChannel(ch: StreamChannel): void {
+  channels.set(ch.id, ch);
 }
 
-function lookup(cmd: Extract<Command, { op: 'lookup' }>): void {
-  dns.lookup(cmd.host, { all: true, family: cmd.family }, (err, addresses) => {
-    if (err) reply({ rid: cmd.rid, ok: false, lookupError: lookupErrorText(err) });
-    else
-      reply({
-        rid: cmd.rid,
-        ok: true,
-        addresses: addresses.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })),
-      });
-  });
+function listen(cmd: Extract<Command, { op: 'listen' }>): void {
+  const bound = channels.get(cmd.id);
+  if (bound instanceof Listener) bound.listen(cmd.rid);
+  else channels.set(cmd.id, new Listener(cmd, post, wake, adoptChannel));
+}
+
+function close(id: number, abort: boolean): void {
+  const ch = channels.get(id);
+  channels.delete(id);
+  if (ch instanceof StreamChannel) ch.close(abort);
+  else ch?.close();
+}
+
+function stream(id: number): StreamChannel | null {
+  const ch = channels.get(id);
+  return ch instanceof StreamChannel ? ch : null;
+}
+
+const BAD_FD = { err: ErrCode.ERRNO_BASE + constants.errno.EBADF };
+const NOT_CONNECTED = { err: ErrCode.ERRNO_BASE + constants.errno.ENOTCONN };
+
+function names(cmd: Extract<Command, { op: 'names' }>): void {
+  const ch = channels.get(cmd.id);
+  if (ch instanceof Listener) post({ rid: cmd.rid, names: { local: ch.address ?? BAD_FD, peer: NOT_CONNECTED } });
+  else if (ch instanceof StreamChannel) post({ rid: cmd.rid, names: ch.names() });
+  else post({ rid: cmd.rid, names: { local: BAD_FD, peer: BAD_FD } });
 }
 
 function crash(how: 'throw' | 'exit' | 'hang', afterMs: number): void {
@@ -78,9 +98,26 @@ parentPort?.on('message', (cmd: Command) => {
     case 'adopt':
       return adopt(cmd);
     case 'close':
-      return close(cmd.id);
+      return close(cmd.id, cmd.abort === true);
     case 'lookup':
-      return lookup(cmd);
+      return lookup(cmd, post);
+    case 'lookup-service':
+      return lookupService(cmd, post);
+    case 'bind':
+      channels.set(cmd.id, new Listener(cmd, post, wake, adoptChannel));
+      return;
+    case 'listen':
+      return listen(cmd);
+    case 'connect':
+      if (cmd.unbind) close(cmd.unbind, false);
+      channels.set(cmd.id, StreamChannel.connect(cmd, wake));
+      return;
+    case 'names':
+      return names(cmd);
+    case 'shutdown':
+      return stream(cmd.id)?.shutdown();
+    case 'set-option':
+      return stream(cmd.id)?.setOption(cmd.name, cmd.on, cmd.delayMs);
     case 'crash':
       return crash(cmd.how, cmd.afterMs);
   }

@@ -2,7 +2,7 @@
  * Socket options on the native engine: setsockopt(2) / getsockopt(2) on the real socket
  * through the native helper. Names and values were checked by options.ts already.
  */
-import { errnoText } from '../../errors.js';
+import { errnoText, NOT_SUPPORTED } from '../../errors.js';
 import type { NativeConstants } from '../../native.js';
 import type { OptionName, OptionRead, OptionValue } from '../types.js';
 import { requireNative } from './addon.js';
@@ -29,8 +29,6 @@ const SOCKOPT: Record<OptionName, [Key, Key]> = {
 };
 
 const BOOLEAN: ReadonlySet<OptionName> = new Set(['keepalive', 'reuseaddr', 'reuseport', 'tcp-nodelay', 'ipv6-v6only']);
-
-export const NOT_SUPPORTED = 'not supported on this platform';
 
 /** [level, name] for setsockopt, or null where this platform lacks the option. */
 function sockopt(name: OptionName): [number, number] | null {

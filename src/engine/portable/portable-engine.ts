@@ -1,14 +1,25 @@
+/**
+ * The portable engine: the I/O worker owns every socket through node:net, so the package
+ * runs wherever Node runs, with no native helper. Control calls are worker round trips;
+ * data calls use the shared rings.
+ */
 import type { Engine } from '../types.js';
-
-const todo = (): never => {
-  throw new Error('portable engine: not implemented yet');
-};
+import { portableDns } from './portable-dns.js';
+import { portableResolve } from './portable-resolve.js';
+import { PortableStream } from './portable-stream.js';
 
 export const portableEngine: Engine = {
   name: 'portable',
-  stream: todo,
-  fromFd: todo,
-  resolve: todo,
-  dns: { gethost: todo, gethostname: todo, getaddrinfo: todo, getnameinfo: todo },
+  stream: (family, owner) => new PortableStream(family, owner),
+  fromFd(fd, owner) {
+    // node:net cannot take over a descriptor from the calling thread: the object reports
+    // the number it was given and has no socket to act on.
+    const h = new PortableStream(4, owner);
+    h.setfd(fd);
+    h.close();
+    return h;
+  },
+  resolve: portableResolve,
+  dns: portableDns,
   pollFd: () => false,
 };

@@ -1,0 +1,75 @@
+/**
+ * Socket options on the portable engine: what node:net can really apply (no-delay,
+ * keep-alive, an abortive close for linger 0, IPv6-only at listen), and the state of
+ * SO_REUSEADDR that libuv itself sets when it binds. Everything else answers
+ * 'not supported on this platform': no value here pretends.
+ */
+import { NOT_SUPPORTED } from '../../errors.js';
+import type { Family, OptionName, OptionRead, OptionValue } from '../types.js';
+
+type Apply = (name: 'nodelay' | 'keepalive', on: boolean, delayMs: number) => void;
+
+export class PortableOptions {
+  /** IPV6_V6ONLY for listen and bind probes; LuaSocket turns it on for IPv6 sockets. */
+  v6only: boolean;
+  noDelay = false;
+  keepAlive = false;
+  /** linger {on = true, timeout = 0}: close resets the connection. */
+  abortOnClose = false;
+
+  constructor(
+    private readonly family: Family,
+    private readonly apply: Apply,
+  ) {
+    this.v6only = family === 6;
+  }
+
+  /** Sends what differs from node:net's defaults to a socket that was just created. */
+  applyAll(): void {
+    if (this.keepAlive) this.apply('keepalive', true, 0);
+  }
+
+  /** `bound`: the socket is (or will be) bound by libuv, which always sets SO_REUSEADDR. */
+  get(name: OptionName, bound: boolean): OptionRead {
+    switch (name) {
+      case 'tcp-nodelay':
+        return { value: this.noDelay };
+      case 'keepalive':
+        return { value: this.keepAlive };
+      case 'reuseaddr':
+        return { value: bound };
+      case 'linger':
+        return { value: { on: this.abortOnClose, seconds: 0 } };
+      default:
+        return { err: NOT_SUPPORTED };
+    }
+  }
+
+  set(name: OptionName, value: OptionValue): string | null {
+    switch (name) {
+      case 'tcp-nodelay':
+        this.noDelay = value === true;
+        this.apply('nodelay', this.noDelay, 0);
+        return null;
+      case 'keepalive':
+        this.keepAlive = value === true;
+        this.apply('keepalive', this.keepAlive, 0);
+        return null;
+      case 'reuseaddr':
+        // libuv sets it whenever it binds (listen, or connect from a local address).
+        return value === true ? null : NOT_SUPPORTED;
+      case 'linger': {
+        const l = value as { on: boolean; seconds: number };
+        if (l.on && l.seconds !== 0) return NOT_SUPPORTED;
+        this.abortOnClose = l.on;
+        return null;
+      }
+      case 'ipv6-v6only':
+        if (this.family !== 6) return 'setsockopt failed';
+        this.v6only = value === true;
+        return null;
+      default:
+        return NOT_SUPPORTED;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Listening sockets the worker owns (portable engine). node:net accepts connections as
+ * soon as they arrive, so the worker's queue plays the part of the kernel's accept queue:
+ * each connection gets its channel at once, is pushed to the caller on the reply port
+ * ('accepted') and counted in the listener's PENDING word; the caller takes them in order.
+ *
+ * node:net cannot bind without listening, so a bound socket is a listener that resets
+ * every connection until the caller listens: the address stays taken, as after bind(2),
+ * and a peer is turned away (reset rather than refused).
+ */
+import net from 'node:net';
+import { errCodeOf } from '../src/errors.js';
+import { type Accepted, type Command, Hdr, type InetAddress, Layout, type Reply, State } from '../src/protocol.js';
+import { StreamChannel } from './stream-channel.js';
+
+type Post = (m: Reply | Accepted) => void;
+
+/** Ids of channels the worker creates are negative, so they never meet the caller's. */
+let nextWorkerId = -1;
+
+function boundAddress(server: net.Server): InetAddress {
+  const a = server.address() as net.AddressInfo;
+  return { address: a.address, port: a.port, family: a.family === 'IPv6' ? 6 : 4 };
+}
+
+export class Listener {
+  private readonly hdr: Int32Array;
+  private readonly server: net.Server;
+  private accepting = false;
+
+  constructor(
+    private readonly cmd: Extract<Command, { op: 'bind' | 'listen' }>,
+    private readonly post: Post,
+    private readonly wake: () => void,
+    private readonly adopt: (ch: StreamChannel) => void,
+  ) {
+    this.hdr = new Int32Array(cmd.sab, 0, Hdr.WORDS);
+    this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => this.connection(s));
+    this.server.once('error', (err: NodeJS.ErrnoException) => {
+      if (this.server.listening) return;
+      post({ rid: cmd.rid, bound: { err: errCodeOf(err) } });
+    });
+    const a = cmd.address;
+    const backlog = cmd.op === 'listen' ? cmd.backlog : undefined;
+    this.server.listen({ host: a.address, port: a.port, backlog, ipv6Only: cmd.ipv6Only, exclusive: true }, () => {
+      const fd = (this.server as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+      Atomics.store(this.hdr, Hdr.FD, typeof fd === 'number' ? fd : -1);
+      if (cmd.op === 'listen') this.listen(cmd.rid);
+      else post({ rid: cmd.rid, bound: boundAddress(this.server) });
+    });
+  }
+
+  get address(): InetAddress | null {
+    return this.server.listening ? boundAddress(this.server) : null;
+  }
+
+  /** From now on connections are kept for the caller. */
+  listen(rid: number): void {
+    this.accepting = true;
+    Atomics.store(this.hdr, Hdr.STATE, State.LISTENING);
+    this.post({ rid, bound: boundAddress(this.server) });
+  }
+
+  private connection(socket: net.Socket): void {
+    if (!this.accepting) {
+      socket.resetAndDestroy();
+      return;
+    }
+    const id = nextWorkerId--;
+    const sab = new SharedArrayBuffer(Layout.duplex);
+    const ch = StreamChannel.accepted(id, sab, socket, this.wake);
+    this.adopt(ch);
+    this.post({ op: 'accepted', listener: this.cmd.id, id, sab, fd: Atomics.load(ch.hdr, Hdr.FD) });
+    Atomics.add(this.hdr, Hdr.PENDING, 1);
+    this.wake();
+  }
+
+  /** Closes the listening socket (its port is free again at once). */
+  close(): void {
+    Atomics.store(this.hdr, Hdr.STATE, State.GONE);
+    this.server.close();
+  }
+}

@@ -1,0 +1,147 @@
+/**
+ * A TCP socket the worker owns (portable engine): node:net connects or accepts it, the rx
+ * ring is filled by a Connection, the tx ring drained by a TxPump, and the socket's life
+ * (connecting, connected, failed) is published in the channel header's STATE word.
+ */
+import net from 'node:net';
+import { constants } from 'node:os';
+import { errCodeOf } from '../src/errors.js';
+import { type Command, ErrCode, Hdr, type InetAddress, type NameReply, State } from '../src/protocol.js';
+import { Connection } from './connection.js';
+import { TxPump } from './tx-pump.js';
+
+const { ENOTCONN, EBADF } = constants.errno;
+
+export class StreamChannel {
+  readonly hdr: Int32Array;
+  private readonly conn: Connection;
+  private readonly tx: TxPump;
+  private closed = false;
+  /** The local name once connected: getsockname keeps answering after a reset destroyed the socket. */
+  private local: InetAddress | null = null;
+
+  private constructor(
+    readonly id: number,
+    sab: SharedArrayBuffer,
+    readonly socket: net.Socket,
+    conn: Connection,
+    private readonly wake: () => void,
+  ) {
+    this.hdr = new Int32Array(sab, 0, Hdr.WORDS);
+    this.conn = conn;
+    this.tx = new TxPump(sab, socket, wake);
+    socket.on('error', (err: NodeJS.ErrnoException) => this.failed(err));
+    socket.on('close', () => this.tx.stop(ErrCode.CLOSED));
+  }
+
+  /** net.connect with the rx ring as node:net's read buffer. */
+  static connect(cmd: Extract<Command, { op: 'connect' }>, wake: () => void): StreamChannel {
+    const conn = new Connection(cmd.id, cmd.sab, wake);
+    const opts: net.TcpNetConnectOpts & { onread: ReturnType<Connection['onread']> } = {
+      host: cmd.remote.address,
+      port: cmd.remote.port,
+      family: cmd.remote.family,
+      onread: conn.onread(),
+      allowHalfOpen: true,
+      noDelay: cmd.noDelay,
+    };
+    if (cmd.local) {
+      opts.localAddress = cmd.local.address;
+      if (cmd.local.port) opts.localPort = cmd.local.port;
+    }
+    const socket = net.connect(opts);
+    const ch = new StreamChannel(cmd.id, cmd.sab, socket, conn, wake);
+    Atomics.store(ch.hdr, Hdr.STATE, State.CONNECTING);
+    conn.attach(socket);
+    socket.once('connect', () => {
+      ch.connected();
+      ch.tx.start();
+      wake();
+    });
+    return ch;
+  }
+
+  /** A connection a node:net server accepted (paused): it reads through 'data' events. */
+  static accepted(id: number, sab: SharedArrayBuffer, socket: net.Socket, wake: () => void): StreamChannel {
+    const conn = new Connection(id, sab, wake);
+    const ch = new StreamChannel(id, sab, socket, conn, wake);
+    ch.connected();
+    conn.attach(socket, 'flowing');
+    conn.startReading();
+    ch.tx.start();
+    return ch;
+  }
+
+  private connected(): void {
+    this.publishFd();
+    const a = this.socket.address() as Partial<net.AddressInfo>;
+    if (a.address) this.local = name(a.address, a.port ?? 0, a.family);
+    Atomics.store(this.hdr, Hdr.STATE, State.CONNECTED);
+  }
+
+  private publishFd(): void {
+    const fd = (this.socket as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+    Atomics.store(this.hdr, Hdr.FD, typeof fd === 'number' ? fd : -1);
+  }
+
+  private failed(err: NodeJS.ErrnoException): void {
+    const code = errCodeOf(err);
+    if (Atomics.load(this.hdr, Hdr.STATE) === State.CONNECTING) {
+      Atomics.store(this.hdr, Hdr.STATE_ERR, code);
+      Atomics.store(this.hdr, Hdr.STATE, State.FAILED);
+    }
+    this.tx.stop(code === ErrCode.REFUSED ? ErrCode.CLOSED : code || ErrCode.CLOSED);
+    this.wake();
+  }
+
+  /** Local and peer names, as getsockname / getpeername would give them. */
+  names(): { local: NameReply; peer: NameReply } {
+    const s = this.socket;
+    if (this.closed) return { local: { err: ErrCode.ERRNO_BASE + EBADF }, peer: { err: ErrCode.ERRNO_BASE + EBADF } };
+    const local: NameReply = this.local ?? { err: ErrCode.ERRNO_BASE + EBADF };
+    // A socket node:net destroyed (reset by the peer) is no longer connected, as the kernel says.
+    const peer: NameReply =
+      s.remoteAddress && !s.destroyed && Atomics.load(this.hdr, Hdr.STATE) === State.CONNECTED
+        ? name(s.remoteAddress, s.remotePort ?? 0, s.remoteFamily)
+        : { err: ErrCode.ERRNO_BASE + ENOTCONN };
+    return { local, peer };
+  }
+
+  /** shutdown(SHUT_WR) once every byte taken from the ring is written; later sends fail with 'closed'. */
+  shutdown(): void {
+    this.tx.stop(ErrCode.CLOSED);
+    if (!this.socket.destroyed) this.socket.end();
+  }
+
+  setOption(name: 'nodelay' | 'keepalive', on: boolean, delayMs: number): void {
+    if (name === 'nodelay') this.socket.setNoDelay(on);
+    else this.socket.setKeepAlive(on, delayMs);
+  }
+
+  /**
+   * close(2), as LuaSocket's close: the kernel still delivers what it holds. Bytes node:net
+   * holds (a send that timed out committed them) are flushed first; `abort` resets instead.
+   */
+  close(abort: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.hdr, Hdr.STATE, State.GONE);
+    this.tx.stop(ErrCode.CLOSED);
+    const s = this.socket;
+    if (abort) {
+      this.conn.close(false);
+      if (!s.destroyed) s.resetAndDestroy();
+      return;
+    }
+    if (this.tx.backlog > 0 && !s.destroyed) {
+      this.conn.close(false);
+      s.end(() => s.destroy());
+      return;
+    }
+    this.conn.close(true);
+  }
+}
+
+function name(address: string, port: number, family: string | number | undefined): InetAddress {
+  return { address, port, family: family === 'IPv6' || family === 6 ? 6 : 4 };
+}
