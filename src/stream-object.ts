@@ -34,6 +34,8 @@ export abstract class StreamObject<D extends Data = string> extends SocketObject
   protected handle: StreamHandle | null;
   /** The receive side, once started; it outlives close() so buffered input stays readable. */
   protected stream: Stream | null = null;
+  /** shutdown('both') was called: once the buffer is empty, reads see the end of the stream. */
+  #readShut = false;
   protected readonly stats: Stats = { received: 0, sent: 0 };
   /** What the engine handle shares with this object (engine/types.ts Owner). */
   protected readonly owner: Owner = { tm: this.tm, stats: this.stats };
@@ -52,6 +54,7 @@ export abstract class StreamObject<D extends Data = string> extends SocketObject
   protected input(): Stream | null {
     if (this.stream) return this.stream;
     const s = this.handle?.reader(this.tm) ?? null;
+    if (s && this.#readShut) s.readShut = true;
     this.stream = s;
     return s;
   }
@@ -227,7 +230,10 @@ export abstract class StreamObject<D extends Data = string> extends SocketObject
     this.check('shutdown', 'client');
     const how = checkOption(getArg(args, 0), 1, 'shutdown', ['both', 'send', 'receive'] as const, 'both');
     this.handle?.shutdown(how);
-    if (how === 'both' && this.stream) this.stream.readShut = true;
+    if (how === 'both') {
+      this.#readShut = true;
+      if (this.stream) this.stream.readShut = true;
+    }
     return [1];
   }
 }
