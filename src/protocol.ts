@@ -209,8 +209,55 @@ export type Command =
   | { op: 'shutdown'; id: number }
   /** portable: socket options node:net can apply. */
   | { op: 'set-option'; id: number; name: 'nodelay' | 'keepalive'; on: boolean; delayMs: number }
+  /**
+   * TLS (both engines): take over a socket (portable: an existing channel; native: a dup of
+   * the caller's descriptor) and run a TLS session on it in channel `id`; the handshake's
+   * progress is published in STATE.
+   */
+  | { op: 'tls'; id: number; sab: SharedArrayBuffer; source: TlsSource; options: TlsOptions }
+  /** TLS: the session's details (peer certificate, verification, protocol, cipher, error). */
+  | { op: 'tls-info'; rid: number; id: number }
   /** Fault injection for the reliability tests: the worker dies after `afterMs`. */
   | { op: 'crash'; how: 'throw' | 'exit' | 'hang'; afterMs: number };
+
+/** Where a TLS session's socket comes from. */
+export type TlsSource = { channel: number } | { fd: number };
+
+/** A TLS context as the worker needs it (PEM texts, read and checked on the caller). */
+export interface TlsOptions {
+  mode: 'client' | 'server';
+  /** Trusted CAs (PEM); null: Node's own store. Extra CAs are added to the store unless `caOnly`. */
+  ca: string[] | null;
+  cert: string | null;
+  key: string | null;
+  passphrase: string | null;
+  /** verify 'peer': a client rejects an unverified server; a server asks for a client certificate. */
+  verifyPeer: boolean;
+  /** verify 'fail_if_no_peer_cert' (servers). */
+  requirePeerCert: boolean;
+  minVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | null;
+  maxVersion: 'TLSv1' | 'TLSv1.1' | 'TLSv1.2' | 'TLSv1.3' | null;
+  ciphers: string | null;
+  /** SNI, and the name the server's certificate is checked against (clients). */
+  servername: string | null;
+  alpn: string[] | null;
+}
+
+/** What conn:info(), getpeercertificate() and getpeerverification() report. */
+export interface TlsInfo {
+  /** The handshake's failure, in LuaSec's words, or null. */
+  error: string | null;
+  authorized: boolean;
+  /** Why the peer is not verified (Node's text), or null. */
+  authorizationError: string | null;
+  /** The peer's certificate chain, leaf first, DER. */
+  peerChain: Uint8Array[];
+  protocol: string | null;
+  cipher: { name: string; standardName: string; version: string } | null;
+  bits: number | null;
+  alpn: string | null;
+  servername: string | null;
+}
 
 /** A socket name as a reply carries it: an address, or the ErrCode of getsockname/getpeername. */
 export type NameReply = InetAddress | { err: number };
@@ -221,7 +268,8 @@ export type Reply =
   | { rid: number; ok: false; lookupError: string }
   | { rid: number; service: { host: string } | { lookupError: string } }
   | { rid: number; bound: InetAddress | { err: number } }
-  | { rid: number; names: { local: NameReply; peer: NameReply } };
+  | { rid: number; names: { local: NameReply; peer: NameReply } }
+  | { rid: number; tls: TlsInfo };
 
 /** A connection a portable listener accepted, pushed on the reply port. */
 export interface Accepted {

@@ -17,7 +17,7 @@ import {
 } from './args.js';
 import type { Received, Stream } from './buffer.js';
 import { fromBytes, sliceAs, toBytes } from './codec.js';
-import type { Engine, Owner, Stats, StreamHandle } from './engine/types.js';
+import type { DataHandle, Engine, Owner, Stats } from './engine/types.js';
 import { WorkerDeadError } from './engine/worker-link.js';
 import { errText } from './errors.js';
 import { type Data, type Ok, SocketObject } from './object.js';
@@ -29,9 +29,9 @@ export type StatsResult = [number, number, number];
 
 const EMPTY = Buffer.alloc(0);
 
-export abstract class StreamObject<D extends Data = string> extends SocketObject<D> {
+export abstract class StreamObject<D extends Data = string, H extends DataHandle = DataHandle> extends SocketObject<D> {
   /** The OS socket, null when there is none (never created, closed, or setfd(-1)). */
-  protected handle: StreamHandle | null;
+  protected handle: H | null;
   /** The receive side, once started; it outlives close() so buffered input stays readable. */
   protected stream: Stream | null = null;
   /** shutdown('both') was called: once the buffer is empty, reads see the end of the stream. */
@@ -44,7 +44,7 @@ export abstract class StreamObject<D extends Data = string> extends SocketObject
   constructor(
     protected readonly engine: Engine,
     kind: string,
-    handle: StreamHandle | null,
+    handle: H | null,
   ) {
     super(kind);
     this.handle = handle;
@@ -91,7 +91,7 @@ export abstract class StreamObject<D extends Data = string> extends SocketObject
 
   /** Decodes a result (which may still view the ring), then lets the worker reuse the space. */
   private finish(s: Stream, r: Received): ReceiveResult<D> {
-    const out: ReceiveResult<D> = r.ok ? [this.decode(r.data, s.sab)] : [null, errText(r.err), this.decode(r.partial, s.sab)];
+    const out: ReceiveResult<D> = r.ok ? [this.decode(r.data, s.sab)] : [null, this.errorText(r.err, 'receive'), this.decode(r.partial, s.sab)];
     s.release();
     return out;
   }
@@ -171,7 +171,7 @@ export abstract class StreamObject<D extends Data = string> extends SocketObject
       return [null, 'closed', start - 1];
     }
     this.stats.sent += sent;
-    if (err) return [null, errText(err), start - 1 + sent];
+    if (err) return [null, this.errorText(err, 'send'), start - 1 + sent];
     return [start - 1 + sent];
   }
 
@@ -204,8 +204,16 @@ export abstract class StreamObject<D extends Data = string> extends SocketObject
     this.check('setfd');
     const fd = toCInt(checkNumber(getArg(args, 0), 1, 'setfd'));
     if (this.handle) this.handle.setfd(fd);
-    else if (fd >= 0) this.handle = this.engine.fromFd(fd, this.owner);
+    else if (fd >= 0) this.handle = this.adoptFd(fd);
     return [];
+  }
+
+  /** setfd on an object without a socket: a handle for `fd` (null: this kind cannot adopt one). */
+  protected abstract adoptFd(fd: number): H | null;
+
+  /** LuaSocket's text for an ErrCode a data call ended with (TLS objects say 'wantread'/'wantwrite'). */
+  protected errorText(code: number, _op: 'receive' | 'send'): string {
+    return errText(code);
   }
 
   getstats(): StatsResult {

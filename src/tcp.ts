@@ -19,7 +19,7 @@ export type NameResult = [string, number, FamilyName | 'unspec'] | [null, string
 export type OptionArgument = boolean | number | string | { on: boolean; timeout: number } | null;
 
 /** The LuaSocket TCP object. `D` is the type received data comes back as. */
-export class TcpSocket<D extends Data = string> extends StreamObject<D> implements InetEndpoint {
+export class TcpSocket<D extends Data = string> extends StreamObject<D, StreamHandle> implements InetEndpoint {
   protected readonly group = 'tcp';
   declare protected kind: Kind;
   /** The recorded family (LuaSocket's `family` field): 0 for a tcp() that never had a socket. */
@@ -35,6 +35,21 @@ export class TcpSocket<D extends Data = string> extends StreamObject<D> implemen
   setencoding<E extends Encoding>(encoding: E): TcpSocket<E extends 'buffer' ? Buffer : string> {
     this.applyEncoding(encoding);
     return this as unknown as TcpSocket<E extends 'buffer' ? Buffer : string>;
+  }
+
+  protected adoptFd(fd: number): StreamHandle {
+    return this.engine.fromFd(fd, this.owner);
+  }
+
+  /**
+   * @internal ssl.wrap: the connection moves to a TLS session; this object keeps no socket
+   * (LuaSec sets its descriptor to -1). Returns the handle (now the session's) or LuaSocket's text.
+   */
+  handOver(): StreamHandle | string {
+    const h = this.handle;
+    if (h === null) return 'closed';
+    this.handle = null;
+    return h;
   }
 
   // ---------------------------------------------------------------- InetEndpoint

@@ -85,6 +85,37 @@ function names(cmd: Extract<Command, { op: 'names' }>): void {
   else post({ rid: cmd.rid, names: { local: BAD_FD, peer: BAD_FD } });
 }
 
+/** TLS over a socket the worker already has (portable) or one made from the caller's descriptor (native). */
+function startTls(cmd: Extract<Command, { op: 'tls' }>): void {
+  let base: net.Socket;
+  if ('channel' in cmd.source) {
+    const ch = channels.get(cmd.source.channel);
+    channels.delete(cmd.source.channel);
+    base = ch instanceof StreamChannel ? ch.release() : new net.Socket();
+  } else {
+    base = new net.Socket({ fd: cmd.source.fd, allowHalfOpen: true, readable: true, writable: true });
+  }
+  channels.set(cmd.id, StreamChannel.secure(cmd, base, wake));
+}
+
+function tlsInfo(cmd: Extract<Command, { op: 'tls-info' }>): void {
+  const info = stream(cmd.id)?.tlsInfo();
+  post({
+    rid: cmd.rid,
+    tls: info ?? {
+      error: 'closed',
+      authorized: false,
+      authorizationError: null,
+      peerChain: [],
+      protocol: null,
+      cipher: null,
+      bits: null,
+      alpn: null,
+      servername: null,
+    },
+  });
+}
+
 function crash(how: 'throw' | 'exit' | 'hang', afterMs: number): void {
   setTimeout(() => {
     if (how === 'exit') process.exit(1);
@@ -118,6 +149,10 @@ parentPort?.on('message', (cmd: Command) => {
       return stream(cmd.id)?.shutdown();
     case 'set-option':
       return stream(cmd.id)?.setOption(cmd.name, cmd.on, cmd.delayMs);
+    case 'tls':
+      return startTls(cmd);
+    case 'tls-info':
+      return tlsInfo(cmd);
     case 'crash':
       return crash(cmd.how, cmd.afterMs);
   }

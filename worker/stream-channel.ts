@@ -6,8 +6,9 @@
 import net from 'node:net';
 import { constants } from 'node:os';
 import { errCodeOf } from '../src/errors.js';
-import { type Command, ErrCode, Hdr, type InetAddress, type NameReply, State } from '../src/protocol.js';
+import { type Command, ErrCode, Hdr, type InetAddress, type NameReply, State, type TlsInfo } from '../src/protocol.js';
 import { Connection } from './connection.js';
+import { TlsSession } from './tls-session.js';
 import { TxPump } from './tx-pump.js';
 
 const { ENOTCONN, EBADF } = constants.errno;
@@ -19,6 +20,8 @@ export class StreamChannel {
   private closed = false;
   /** The local name once connected: getsockname keeps answering after a reset destroyed the socket. */
   private local: InetAddress | null = null;
+  /** The TLS session, for a channel that carries one. */
+  private session: TlsSession | null = null;
 
   private constructor(
     readonly id: number,
@@ -72,20 +75,60 @@ export class StreamChannel {
     return ch;
   }
 
-  private connected(): void {
-    this.publishFd();
+  /**
+   * A TLS session over `base` (a socket another channel released, or one made from the
+   * caller's descriptor): plaintext through the rings once the handshake is done.
+   */
+  static secure(cmd: Extract<Command, { op: 'tls' }>, base: net.Socket, wake: () => void): StreamChannel {
+    const conn = new Connection(cmd.id, cmd.sab, wake);
+    const fd = handleFd(base);
+    let ch: StreamChannel | null = null;
+    const session = new TlsSession(
+      base,
+      cmd.options,
+      () => {
+        ch?.connected(fd);
+        ch?.tx.start();
+        wake();
+      },
+      () => ch?.failedHandshake(),
+    );
+    ch = new StreamChannel(cmd.id, cmd.sab, session.socket, conn, wake);
+    ch.session = session;
+    Atomics.store(ch.hdr, Hdr.FD, fd);
+    Atomics.store(ch.hdr, Hdr.STATE, State.CONNECTING);
+    conn.attach(session.socket, 'flowing');
+    return ch;
+  }
+
+  /** Hands the socket over (to a TLS session): this channel no longer reads or writes it. */
+  release(): net.Socket {
+    this.closed = true;
+    this.tx.stop(ErrCode.CLOSED);
+    this.conn.close(false);
+    return this.socket;
+  }
+
+  tlsInfo(): TlsInfo | null {
+    return this.session?.info() ?? null;
+  }
+
+  private failedHandshake(): void {
+    Atomics.store(this.hdr, Hdr.STATE_ERR, ErrCode.CLOSED);
+    Atomics.store(this.hdr, Hdr.STATE, State.FAILED);
+    this.wake();
+  }
+
+  private connected(fd = handleFd(this.socket)): void {
+    Atomics.store(this.hdr, Hdr.FD, fd);
     const a = this.socket.address() as Partial<net.AddressInfo>;
     if (a.address) this.local = name(a.address, a.port ?? 0, a.family);
     Atomics.store(this.hdr, Hdr.STATE, State.CONNECTED);
   }
 
-  private publishFd(): void {
-    const fd = (this.socket as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
-    Atomics.store(this.hdr, Hdr.FD, typeof fd === 'number' ? fd : -1);
-  }
-
   private failed(err: NodeJS.ErrnoException): void {
     const code = errCodeOf(err);
+    this.session?.failedText(err);
     if (Atomics.load(this.hdr, Hdr.STATE) === State.CONNECTING) {
       Atomics.store(this.hdr, Hdr.STATE_ERR, code);
       Atomics.store(this.hdr, Hdr.STATE, State.FAILED);
@@ -140,6 +183,12 @@ export class StreamChannel {
     }
     this.conn.close(true);
   }
+}
+
+/** The OS descriptor behind a node:net socket, or -1. */
+function handleFd(s: net.Socket): number {
+  const fd = (s as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+  return typeof fd === 'number' ? fd : -1;
 }
 
 function name(address: string, port: number, family: string | number | undefined): InetAddress {

@@ -12,7 +12,7 @@
  * (protocol.ts), so both engines report the same words for the same events.
  */
 import type { Stream } from '../buffer.js';
-import type { InetAddress } from '../protocol.js';
+import type { InetAddress, TlsSource } from '../protocol.js';
 import type { Timeout } from '../timeout.js';
 import type { WorkerLink } from './worker-link.js';
 
@@ -68,12 +68,28 @@ export type OptionName =
 /** getoption's outcome: a value, nothing (no pending error), or LuaSocket's failure text. */
 export type OptionRead = { value: OptionValue | string } | { none: true } | { err: string };
 
-/** One stream socket (TCP). Every method is a system call or a worker round trip. */
-export interface StreamHandle {
+/** What the stream methods (receive, send, close, ...) need: any byte stream, TCP or TLS. */
+export interface DataHandle {
   /** The OS descriptor getfd() reports, -1 when there is none (closed, or the engine cannot tell). */
   readonly fd: number;
   /** The handle stands for an OS socket: not closed, not emptied by setfd(-1). */
   readonly open: boolean;
+  /** Sends all of `data` unless it times out or fails: [bytes the kernel took, 0 or an ErrCode]. */
+  send(data: Uint8Array, tm: Timeout): [number, number];
+  /** The receive side, started on first use; null when there is nothing to read from ('closed'). */
+  reader(tm: Timeout): Stream | null;
+  shutdown(how: 'send' | 'receive' | 'both'): void;
+  /** Closes the socket; buffered input stays readable through the reader. */
+  close(): void;
+  /** setfd: the handle now answers for `fd` (-1: none); the old descriptor is not closed. */
+  setfd(fd: number): void;
+  readiness(): Readiness;
+  /** select(…, 0): would the kernel wake a reader that shared memory does not show yet? */
+  kernelAhead(): boolean;
+}
+
+/** One stream socket (TCP). Every method is a system call or a worker round trip. */
+export interface StreamHandle extends DataHandle {
   /** bind(2): null on success, else LuaSocket's text. */
   bind(address: InetAddress): string | null;
   listen(backlog: number): string | null;
@@ -85,22 +101,16 @@ export interface StreamHandle {
   connect(address: InetAddress, tm: Timeout): string | null;
   /** The next connection, waiting per `tm`: a handle for `owner`, or LuaSocket's text. */
   accept(tm: Timeout, owner: Owner): StreamHandle | string;
-  /** Sends all of `data` unless it times out or fails: [bytes the kernel took, 0 or an ErrCode]. */
-  send(data: Uint8Array, tm: Timeout): [number, number];
-  /** The receive side, started on first use; null when there is nothing to read from ('closed'). */
-  reader(tm: Timeout): Stream | null;
   name(which: 'sock' | 'peer'): InetAddress | string;
   getoption(name: OptionName): OptionRead;
   /** null on success, else LuaSocket's text. */
   setoption(name: OptionName, value: OptionValue): string | null;
-  shutdown(how: 'send' | 'receive' | 'both'): void;
-  /** Closes the socket; buffered input stays readable through the reader. */
-  close(): void;
-  /** setfd: the handle now answers for `fd` (-1: none); the old descriptor is not closed. */
-  setfd(fd: number): void;
-  readiness(): Readiness;
-  /** select(…, 0): would the kernel wake a reader that shared memory does not show yet? */
-  kernelAhead(): boolean;
+  /**
+   * Hands the connection over to a TLS session in the worker: where its bytes come from
+   * (portable: the worker's channel; native: a dup of the descriptor), or LuaSocket's text.
+   * The handle stops reading; closing it afterwards closes only what the caller still holds.
+   */
+  tlsSource(): TlsSource | string;
 }
 
 /** socket.dns, before LuaSocket's result shaping (dns.ts). */

@@ -11,7 +11,7 @@ import { constants as osConstants } from 'node:os';
 import { type RxHost, Stream } from '../../buffer.js';
 import { errnoText } from '../../errors.js';
 import type { NativeGuard } from '../../native.js';
-import { ErrCode, Hdr, Layout, RxFlag } from '../../protocol.js';
+import { ErrCode, Hdr, Layout, RxFlag, type TlsSource } from '../../protocol.js';
 import type { Timeout } from '../../timeout.js';
 import type { InetAddress, OptionName, OptionRead, OptionValue, Owner, Readiness, StreamHandle } from '../types.js';
 import { type WorkerLink, workerLink } from '../worker-link.js';
@@ -219,6 +219,20 @@ export class NativeStream implements StreamHandle, RxHost {
     }
     if (this.#fd >= 0) n.close(this.#fd);
     this.#fd = -1;
+  }
+
+  tlsSource(): TlsSource | string {
+    if (this.#fd < 0) return 'closed';
+    // The worker must not go on reading the connection for this handle.
+    if (this.#stream) {
+      this.#stream.detach();
+      this.#link?.post({ op: 'close', id: this.#channel });
+      this.#stream = null;
+      this.#channel = 0;
+      this.#rearm();
+    }
+    const fd = dupReclaiming(this.#fd);
+    return fd < 0 ? errnoText(-fd) : { fd };
   }
 
   setfd(fd: number): void {

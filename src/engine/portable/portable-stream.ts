@@ -11,7 +11,7 @@
  */
 import { type RxHost, Stream } from '../../buffer.js';
 import { errnoText, errText } from '../../errors.js';
-import { ErrCode, Hdr, HEADER_BYTES, Layout, type NameReply, SETTLE_MS, State } from '../../protocol.js';
+import { ErrCode, Hdr, HEADER_BYTES, Layout, type NameReply, SETTLE_MS, State, type TlsSource } from '../../protocol.js';
 import type { Timeout } from '../../timeout.js';
 import type { Family, InetAddress, OptionName, OptionRead, OptionValue, Owner, Readiness, StreamHandle } from '../types.js';
 import { type WorkerLink, workerLink } from '../worker-link.js';
@@ -283,6 +283,15 @@ export class PortableStream implements StreamHandle, RxHost {
     }
     this.#stream?.detach();
     this.#phase = 'closed';
+  }
+
+  tlsSource(): TlsSource | string {
+    if (this.#phase !== 'connecting' || this.#state() !== State.CONNECTED) return 'closed';
+    // The worker moves this channel's socket to the session: nothing is left here to close.
+    orphans.unregister(this);
+    this.#stream?.detach();
+    this.#phase = 'closed';
+    return { channel: this.#id };
   }
 
   setfd(fd: number): void {
