@@ -6,7 +6,7 @@
  *   node http-server.js [--tls KEY CERT]
  *
  * Routes (see each below): /hello, /echo, /status/N, /chunked, /redirect/N?to=,
- * /loop?n=, /hops/N, /bytes/N?mode=length|chunked|close, /stall, /head, /dup,
+ * /loop?n=, /hops/N, /bytes/N?mode=length|chunked|close, /text/N, /stall, /halfway, /head, /dup,
  * /raw/NAME (hand-written responses for what node:http will not produce).
  */
 import { readFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { BLOCK, block } from './http-bytes.js';
 
 const RAW: Record<string, string> = {
+  empty: '',
   http09: 'a body with no status line\r\nsecond line',
   folded: 'HTTP/1.1 200 OK\r\nX-Folded: one\r\n  two\r\n\tthree\r\nX-Dup: a\r\nx-dup: b\r\nCONTENT-LENGTH: 2\r\nX-Empty:\r\n\r\nok',
   malformed: 'HTTP/1.1 200 OK\r\nthis line has no colon\r\n\r\n',
@@ -117,6 +118,7 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     }
     case 'hops': {
       const n = Number(arg);
+      res.setHeader('X-Method', req.method ?? '');
       if (n > 0) {
         res.statusCode = 302;
         res.setHeader('Location', `/hops/${n - 1}`);
@@ -137,7 +139,17 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
       writeStream(res, length, () => res.end());
       return;
     }
+    case 'text': {
+      const text = '0123456789\n'.repeat(Math.ceil(Number(arg) / 11)).slice(0, Number(arg));
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(text);
+      return;
+    }
     case 'stall':
+      return;
+    case 'halfway':
+      // A head and part of the body, then nothing more (the connection stays open).
+      req.socket.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
       return;
     case 'head':
       res.setHeader('Content-Length', 5);
