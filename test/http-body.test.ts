@@ -3,6 +3,7 @@
  * interim 100 responses, folded and malformed headers; large bodies checked byte for byte
  * and streamed with bounded memory.
  */
+// The package entry first, as users load it (src/http/ imports it back).
 import '../src/index.js';
 import { createHash } from 'node:crypto';
 import test from 'ava';

@@ -3,6 +3,8 @@
  * bounded by http.TIMEOUT, servers that close early, bad URLs; argument mistakes throw.
  * Also proxies (the test server plays the proxy: it sees the absolute request-target).
  */
+// The package entry first, as users load it (src/http/ imports it back).
+import '../src/index.js';
 
 import test from 'ava';
 import { http, ltn12 } from '../src/http/index.js';

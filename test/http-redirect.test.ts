@@ -3,6 +3,7 @@
  * against the request URL, at most 5 hops (then the last 3xx answer is the result), no
  * redirect for requests with a body or with redirect = false.
  */
+// The package entry first, as users load it (src/http/ imports it back).
 import '../src/index.js';
 import test from 'ava';
 import { http, ltn12, type RequestTable } from '../src/http/index.js';

@@ -2,6 +2,8 @@
  * socket.http.request against a local node:http server (a child process): the simple and
  * generic forms, methods, request and response headers, bodies sent both ways, codes.
  */
+// The package entry first, as users load it (src/http/ imports it back).
+import '../src/index.js';
 
 import test from 'ava';
 import { http, ltn12, type RequestTable, type Sink, type Source } from '../src/http/index.js';

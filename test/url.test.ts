@@ -3,6 +3,8 @@
  * that runs a curated list and random inputs through both this module and the real
  * LuaSocket's url.lua (lua5.4, test/interop/http-url-diff.lua) and compares every byte.
  */
+// The package entry first, as users load it (src/http/ imports it back).
+import '../src/index.js';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import test from 'ava';

@@ -207,10 +207,17 @@ function sourceSimplify(src: FancySource): [Source] {
   let current = src;
   return [
     () => {
-      const [chunk, next] = values(current()) as [Chunk | null | undefined, string | FancySource | null | undefined];
-      if (typeof next === 'function') current = next;
-      if (chunk === null || chunk === undefined) return typeof next === 'string' ? [null, next] : [null];
-      return [chunk];
+      for (;;) {
+        const [chunk, next] = values(current()) as [Chunk | null | undefined, string | FancySource | null | undefined];
+        if (chunk !== null && chunk !== undefined) {
+          if (typeof next === 'function') current = next;
+          return [chunk];
+        }
+        // No chunk and a replacement: go on with the replacement at once (LuaSocket 3.1.0
+        // would return the replacement in the error slot, ending a pump with it).
+        if (typeof next !== 'function') return typeof next === 'string' ? [null, next] : [null];
+        current = next;
+      }
     },
   ];
 }
