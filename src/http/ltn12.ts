@@ -14,8 +14,8 @@
  * their UTF-8 bytes, the package's default text encoding. Functions written by users may
  * also return a bare value instead of a one-element array, and `undefined` for nil.
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { LuaError } from '../index.js';
+import { fileSink, fileSource } from './ltn12-file.js';
 import { bytesOf, truthy } from './lua.js';
 
 export type Chunk = string | Uint8Array;
@@ -72,23 +72,6 @@ export function pull(src: Source): [Chunk | null, string | null] {
 export function push(snk: Sink, chunk: Chunk | null, err: string | null): { ok: boolean; err: string | null } {
   const r = values(snk(chunk, err));
   return { ok: truthy(r[0]), err: errOf(r[1]) };
-}
-
-/** Node's text for a file-system error, worded like C's strerror (as Lua's io library). */
-function ioText(e: unknown): string {
-  const m = /^[A-Z0-9_]+: ([^,]+)/.exec((e as Error).message ?? '');
-  const text = m ? m[1]! : String(e);
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** An open descriptor for `handle`, or the error text io.open would give. */
-function openHandle(handle: FileHandle, flags: 'r' | 'w'): number | string {
-  if (typeof handle === 'number') return handle;
-  try {
-    return openSync(handle, flags);
-  } catch (e) {
-    return `${handle}: ${ioText(e)}`;
-  }
 }
 
 // ------------------------------------------------------------------ filters
@@ -170,36 +153,6 @@ function sourceTable(t: ArrayLike<Chunk | null>): [Source] {
   if (typeof t !== 'object' || t === null) throw new LuaError('assertion failed!');
   let i = 0;
   return [() => [chunkOf(t[i++])] as SourceResult];
-}
-
-/**
- * The contents of a file, BLOCKSIZE bytes at a time; the descriptor is closed at the end.
- * `handle` is an open descriptor or a path (opened here; a failure gives an error source
- * with io.open's wording). `null` gives an error source with `ioErr`.
- */
-function sourceFile(handle: FileHandle | null | undefined, ioErr?: string | null): [Source] {
-  if (handle === null || handle === undefined) return sourceError(ioErr ?? 'unable to open file');
-  const fd = openHandle(handle, 'r');
-  if (typeof fd === 'string') return sourceError(fd);
-  let open = true;
-  return [
-    () => {
-      if (!open) return [null];
-      const buf = Buffer.allocUnsafe(Math.max(1, Math.trunc(ltn12.BLOCKSIZE)));
-      let n: number;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        open = false;
-        closeSync(fd);
-        return [null, ioText(e)];
-      }
-      if (n > 0) return [buf.subarray(0, n)];
-      open = false;
-      closeSync(fd);
-      return [null];
-    },
-  ];
 }
 
 function sourceSimplify(src: FancySource): [Source] {
@@ -328,31 +281,6 @@ function sinkError(err: string): [Sink] {
   return [() => [null, err]];
 }
 
-/**
- * A sink that writes every chunk to a file and closes it at the end. `handle` is an open
- * descriptor or a path (created or truncated here; a failure gives an error sink).
- */
-function sinkFile(handle: FileHandle | null | undefined, ioErr?: string | null): [Sink] {
-  if (handle === null || handle === undefined) return sinkError(ioErr ?? 'unable to open file');
-  const fd = openHandle(handle, 'w');
-  if (typeof fd === 'string') return sinkError(fd);
-  return [
-    (chunk) => {
-      try {
-        if (chunk === null || chunk === undefined) {
-          closeSync(fd);
-          return [1];
-        }
-        const bytes = bytesOf(chunk);
-        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-        return [1];
-      } catch (e) {
-        return [null, ioText(e)];
-      }
-    },
-  ];
-}
-
 /** sink.chain(filter..., sink): a sink that filters every chunk before passing it on. */
 function sinkChain(f: Filter, snk: Sink, ...more: Array<Filter | Sink>): [Sink] {
   let filter = f;
@@ -410,7 +338,7 @@ export const ltn12 = {
   source: {
     empty: (): [Source] => [emptySource],
     error: sourceError,
-    file: sourceFile,
+    file: (handle?: FileHandle | null, ioErr?: string | null): [Source] => [fileSource(handle, ioErr, () => ltn12.BLOCKSIZE)],
     simplify: sourceSimplify,
     string: sourceString,
     table: sourceTable,
@@ -421,7 +349,7 @@ export const ltn12 = {
   sink: {
     table: sinkTable,
     simplify: sinkSimplify,
-    file: sinkFile,
+    file: (handle?: FileHandle | null, ioErr?: string | null): [Sink] => [fileSink(handle, ioErr)],
     null: (): [Sink] => [nullSink],
     error: sinkError,
     chain: sinkChain,
