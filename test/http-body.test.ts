@@ -73,6 +73,10 @@ test.serial("a header line without a colon is LuaSocket's 'malformed reponse hea
   t.deepEqual(http.request(server.url('/raw/malformed')), [null, 'malformed reponse headers']);
 });
 
+test.serial("a header line longer than 64 KiB is 'oversized' (LuaSocket would buffer it whole)", (t) => {
+  t.deepEqual(http.request(server.url('/raw/hugeheader')), [null, 'oversized']);
+});
+
 test.serial('a status line without a code fails with the line itself', (t) => {
   t.deepEqual(http.request(server.url('/raw/nocode')), [null, 'HTTP/1.1 abc OK']);
 });

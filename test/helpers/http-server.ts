@@ -28,6 +28,7 @@ const RAW: Record<string, string> = {
   short: 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcd',
   lf: 'HTTP/1.0 200 OK\nContent-Type: text/plain\nContent-Length: 3\n\nabc',
   identity: 'HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\nuntil close',
+  hugeheader: `HTTP/1.1 200 OK\r\nX-Big: ${'a'.repeat(70000)}\r\nContent-Length: 2\r\n\r\nok`,
   latin1: 'HTTP/1.1 200 OK\r\nX-Latin: caf\xe9\r\nContent-Length: 2\r\n\r\n\xff\x00',
 };
 
