@@ -76,6 +76,14 @@ export class Stream {
     return !this.detached && this.hasNews();
   }
 
+  /**
+   * Counter of the first byte nobody has taken from the ring yet (past LuaSocket's buffer):
+   * where a TLS session taking the connection over must start reading.
+   */
+  unread(): number {
+    return this.last;
+  }
+
   /** Ring offset where LuaSocket's buffer (the window) starts. */
   windowStart(): number {
     return this.first & RX_MASK;

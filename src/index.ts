@@ -22,11 +22,16 @@ export { LuaError } from './args.js';
 export type { Encoding } from './buffer.js';
 export { WorkerDeadError } from './engine/worker-link.js';
 export { newtry, protect, skip, TryError, try_ as try } from './except.js';
+export * from './http/index.js';
 export type { Data, Fail, Ok } from './object.js';
 export { type Selectable, type SelectResult, select } from './select.js';
+export { Certificate, type HandshakeResult, SslContext, type SslInfo, type SslParams, SslSocket, ssl } from './ssl/index.js';
 export type { Pattern, ReceiveResult, SendResult, StatsResult } from './stream-object.js';
 export type { Kind, NameResult, OptionArgument } from './tcp.js';
 export { TcpSocket } from './tcp.js';
+
+import { http, ltn12, url } from './http/index.js';
+import { ssl } from './ssl/index.js';
 
 /** The engine in use: 'native' (system calls through the native helper) or 'portable' (node:net in the I/O worker). */
 export const engine: 'native' | 'portable' = theEngine.name;
@@ -185,5 +190,9 @@ const socket = {
   protect,
   TryError,
   dns,
+  ssl,
+  http,
+  url,
+  ltn12,
 };
 export default socket;

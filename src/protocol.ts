@@ -220,8 +220,16 @@ export type Command =
   /** Fault injection for the reliability tests: the worker dies after `afterMs`. */
   | { op: 'crash'; how: 'throw' | 'exit' | 'hang'; afterMs: number };
 
-/** Where a TLS session's socket comes from. */
-export type TlsSource = { channel: number } | { fd: number };
+/**
+ * Where a TLS session's socket comes from: a descriptor (native: a dup of the caller's)
+ * and/or the channel that has been reading it (the worker hands the session whatever that
+ * channel read from ring counter `from` on, so no byte of the peer's is lost).
+ */
+export interface TlsSource {
+  fd: number | null;
+  channel: number | null;
+  from: number;
+}
 
 /** A TLS context as the worker needs it (PEM texts, read and checked on the caller). */
 export interface TlsOptions {

@@ -91,7 +91,9 @@ export abstract class StreamObject<D extends Data = string, H extends DataHandle
 
   /** Decodes a result (which may still view the ring), then lets the worker reuse the space. */
   private finish(s: Stream, r: Received): ReceiveResult<D> {
-    const out: ReceiveResult<D> = r.ok ? [this.decode(r.data, s.sab)] : [null, this.errorText(r.err, 'receive'), this.decode(r.partial, s.sab)];
+    const out: ReceiveResult<D> = r.ok
+      ? [this.decode(r.data, s.sab)]
+      : [null, this.errorText(r.err, 'receive'), this.decode(r.partial, s.sab)];
     s.release();
     return out;
   }

@@ -30,6 +30,8 @@ export class Connection {
   private roomWait = false;
   /** How the socket delivers bytes (see the file comment). */
   private mode: 'onread' | 'flowing' = 'onread';
+  /** Where bytes go instead of the ring once a TLS session took the byte stream over. */
+  private diverted: ((b: Buffer | null) => void) | null = null;
 
   constructor(
     readonly id: number,
@@ -49,6 +51,7 @@ export class Connection {
   }
 
   private nextReadBuffer(): Uint8Array {
+    if (this.diverted) return this.spillBuffer();
     // While bytes wait in `pending`, they go first: flushPending() will write at the head,
     // so no read may be aimed at the ring until they are in.
     if (this.pending.length > 0) return this.spillBuffer();
@@ -67,6 +70,10 @@ export class Connection {
   private onRead(n: number, buf: Uint8Array): boolean {
     // Closed while a graceful close flushes writes: what still arrives is dropped.
     if (this.closed) return true;
+    if (this.diverted) {
+      this.diverted(Buffer.from(buf.subarray(0, n)));
+      return true;
+    }
     if (buf.buffer === this.sab) {
       // Read in place: the bytes are already at the head.
       const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
@@ -122,7 +129,8 @@ export class Connection {
     if (mode === 'flowing') socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
       this.eofSeen = true;
-      this.publishRx();
+      if (this.diverted) this.diverted(null);
+      else this.publishRx();
     });
     socket.on('error', (err: NodeJS.ErrnoException) => this.onError(err));
     socket.on('close', () => {
@@ -132,9 +140,36 @@ export class Connection {
     });
   }
 
+  /**
+   * What was read from ring counter `from` on and is still unread by anyone (the ring past
+   * it, then the bytes set aside): a TLS session taking the connection over starts there.
+   */
+  takeUnread(from: number): Buffer {
+    const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
+    const n = Math.min((head - from) >>> 0, RX_RING_BYTES);
+    const off = from & (RX_RING_BYTES - 1);
+    const first = Math.min(n, RX_RING_BYTES - off);
+    const parts = [Buffer.from(this.rx.subarray(off, off + first)), Buffer.from(this.rx.subarray(0, n - first)), ...this.pending];
+    this.pending = [];
+    Atomics.store(this.hdr, Hdr.RX_TAIL, head | 0);
+    return Buffer.concat(parts);
+  }
+
+  /** From now on every byte (and the end) goes to `sink`, not the ring; reading goes on. */
+  divert(sink: (b: Buffer | null) => void): void {
+    this.diverted = sink;
+    Atomics.and(this.hdr, Hdr.RX_FLAGS, ~RxFlag.PAUSED);
+    if (this.eofSeen) sink(null);
+    else this.startReading();
+  }
+
   /** A chunk of a flowing socket: into the ring, the rest aside with the socket paused. */
   private onData(chunk: Buffer): void {
     if (this.closed) return;
+    if (this.diverted) {
+      this.diverted(chunk);
+      return;
+    }
     const put = this.pending.length === 0 ? this.put(chunk) : 0;
     if (put < chunk.length) {
       this.pending.push(put === 0 ? chunk : chunk.subarray(put));

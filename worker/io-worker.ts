@@ -13,6 +13,7 @@ import { Connection } from './connection.js';
 import { Listener } from './listener.js';
 import { lookup, lookupService } from './resolver.js';
 import { StreamChannel } from './stream-channel.js';
+import { tlsBase } from './tls-source.js';
 
 const { ctl, replyPort, token } = workerData as WorkerData;
 const ctlWords = new Int32Array(ctl);
@@ -87,15 +88,11 @@ function names(cmd: Extract<Command, { op: 'names' }>): void {
 
 /** TLS over a socket the worker already has (portable) or one made from the caller's descriptor (native). */
 function startTls(cmd: Extract<Command, { op: 'tls' }>): void {
-  let base: net.Socket;
-  if ('channel' in cmd.source) {
-    const ch = channels.get(cmd.source.channel);
-    channels.delete(cmd.source.channel);
-    base = ch instanceof StreamChannel ? ch.release() : new net.Socket();
-  } else {
-    base = new net.Socket({ fd: cmd.source.fd, allowHalfOpen: true, readable: true, writable: true });
-  }
-  channels.set(cmd.id, StreamChannel.secure(cmd, base, wake));
+  const id = cmd.source.channel;
+  const old = id === null ? undefined : channels.get(id);
+  if (id !== null) channels.delete(id);
+  const base = tlsBase(cmd.source, old instanceof Listener ? undefined : old);
+  channels.set(cmd.id, StreamChannel.secure(cmd, base.socket, base.fd, wake));
 }
 
 function tlsInfo(cmd: Extract<Command, { op: 'tls-info' }>): void {

@@ -5,6 +5,7 @@
  */
 import net from 'node:net';
 import { constants } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { errCodeOf } from '../src/errors.js';
 import { type Command, ErrCode, Hdr, type InetAddress, type NameReply, State, type TlsInfo } from '../src/protocol.js';
 import { Connection } from './connection.js';
@@ -15,7 +16,7 @@ const { ENOTCONN, EBADF } = constants.errno;
 
 export class StreamChannel {
   readonly hdr: Int32Array;
-  private readonly conn: Connection;
+  readonly connection: Connection;
   private readonly tx: TxPump;
   private closed = false;
   /** The local name once connected: getsockname keeps answering after a reset destroyed the socket. */
@@ -31,7 +32,7 @@ export class StreamChannel {
     private readonly wake: () => void,
   ) {
     this.hdr = new Int32Array(sab, 0, Hdr.WORDS);
-    this.conn = conn;
+    this.connection = conn;
     this.tx = new TxPump(sab, socket, wake);
     socket.on('error', (err: NodeJS.ErrnoException) => this.failed(err));
     socket.on('close', () => this.tx.stop(ErrCode.CLOSED));
@@ -79,15 +80,15 @@ export class StreamChannel {
    * A TLS session over `base` (a socket another channel released, or one made from the
    * caller's descriptor): plaintext through the rings once the handshake is done.
    */
-  static secure(cmd: Extract<Command, { op: 'tls' }>, base: net.Socket, wake: () => void): StreamChannel {
+  static secure(cmd: Extract<Command, { op: 'tls' }>, base: net.Socket | Duplex, fd: number, wake: () => void): StreamChannel {
     const conn = new Connection(cmd.id, cmd.sab, wake);
-    const fd = handleFd(base);
     let ch: StreamChannel | null = null;
     const session = new TlsSession(
       base,
       cmd.options,
       () => {
         ch?.connected(fd);
+        conn.startReading();
         ch?.tx.start();
         wake();
       },
@@ -101,11 +102,13 @@ export class StreamChannel {
     return ch;
   }
 
-  /** Hands the socket over (to a TLS session): this channel no longer reads or writes it. */
+  /**
+   * Hands the socket over (to a TLS session): this channel no longer writes it, nor reads
+   * into its ring (the connection may go on reading for the session: Connection.divert).
+   */
   release(): net.Socket {
     this.closed = true;
     this.tx.stop(ErrCode.CLOSED);
-    this.conn.close(false);
     return this.socket;
   }
 
@@ -172,16 +175,16 @@ export class StreamChannel {
     this.tx.stop(ErrCode.CLOSED);
     const s = this.socket;
     if (abort) {
-      this.conn.close(false);
+      this.connection.close(false);
       if (!s.destroyed) s.resetAndDestroy();
       return;
     }
     if (this.tx.backlog > 0 && !s.destroyed) {
-      this.conn.close(false);
+      this.connection.close(false);
       s.end(() => s.destroy());
       return;
     }
-    this.conn.close(true);
+    this.connection.close(true);
   }
 }
 

@@ -4,7 +4,8 @@
  * rings like any stream's. What LuaSec would report (errors, the peer's certificates,
  * verification, protocol, cipher) is kept here for 'tls-info'.
  */
-import type net from 'node:net';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { TlsInfo, TlsOptions } from '../src/protocol.js';
 
@@ -12,7 +13,7 @@ export class TlsSession {
   readonly socket: tls.TLSSocket;
   private error: string | null = null;
 
-  constructor(base: net.Socket, o: TlsOptions, onSecure: () => void, onFailure: () => void) {
+  constructor(base: net.Socket | Duplex, o: TlsOptions, onSecure: () => void, onFailure: () => void) {
     const secureContext = tls.createSecureContext({
       ca: o.ca ?? undefined,
       cert: o.cert ?? undefined,
@@ -26,12 +27,13 @@ export class TlsSession {
       this.socket = tls.connect({
         socket: base,
         secureContext,
-        servername: o.servername ?? undefined,
+        servername: o.servername && net.isIP(o.servername) === 0 ? o.servername : undefined,
         ALPNProtocols: o.alpn ?? undefined,
         // Verification is judged after the handshake, so that a failure reads as LuaSec's.
         rejectUnauthorized: false,
-        // Without an SNI name there is no name to check (LuaSec checks none at all).
-        checkServerIdentity: o.servername ? tls.checkServerIdentity : () => undefined,
+        // Without an SNI name there is no name to check (LuaSec checks none at all); an
+        // IP address is checked but never sent as SNI (RFC 6066 forbids it).
+        checkServerIdentity: (_host, cert) => (o.servername ? tls.checkServerIdentity(o.servername, cert) : undefined),
       });
       this.socket.once('secureConnect', () => this.settled(o, onSecure, onFailure));
     } else {
@@ -49,6 +51,7 @@ export class TlsSession {
   /** Handshake done: LuaSec fails it when verification was asked for and did not succeed. */
   private settled(o: TlsOptions, onSecure: () => void, onFailure: () => void): void {
     const s = this.socket;
+    if (o.mode === 'server') verifyClient(s);
     const unverified = !s.authorized && (o.mode === 'client' ? o.verifyPeer : o.verifyPeer && s.getPeerCertificate() !== null);
     const missing = o.mode === 'server' && o.requirePeerCert && Object.keys(s.getPeerCertificate() ?? {}).length === 0;
     if (unverified || missing) {
@@ -81,7 +84,7 @@ export class TlsSession {
     return {
       error: this.error,
       authorized: s.authorized,
-      authorizationError: err ? String((err as Error).message ?? err) : null,
+      authorizationError: err ? verifyText(String((err as Error).message ?? err)) : null,
       peerChain: chain,
       protocol: s.getProtocol(),
       cipher: cipher ? { name: cipher.name, standardName: cipher.standardName, version: cipher.version } : null,
@@ -92,6 +95,21 @@ export class TlsSession {
   }
 }
 
+/**
+ * A TLSSocket made directly (not by a tls.Server) never judges the client's certificate:
+ * do what tls.Server does once the handshake is done (node's own verifyError() of the
+ * session), so `authorized` and `authorizationError` mean the same on both sides.
+ */
+function verifyClient(s: tls.TLSSocket): void {
+  const h = (s as unknown as { _handle?: { verifyError?: () => Error | null } | null })._handle;
+  const err = typeof h?.verifyError === 'function' ? h.verifyError() : null;
+  const peer = s.getPeerCertificate();
+  const self = s as unknown as { authorized: boolean; authorizationError: string | null };
+  if (!peer || Object.keys(peer).length === 0) return;
+  if (err) self.authorizationError = (err as NodeJS.ErrnoException).code ?? err.message;
+  else self.authorized = true;
+}
+
 /** LuaSec's words for a handshake that did not complete (OpenSSL's reason text, as it gives them). */
 function handshakeError(err: Error): string {
   const e = err as NodeJS.ErrnoException & { reason?: string; library?: string };
@@ -99,6 +117,28 @@ function handshakeError(err: Error): string {
   if (typeof e.reason === 'string' && e.reason !== '') return e.reason;
   const m = /error:[0-9A-F]+:[^:]*:[^:]*:([^:]+)$/i.exec(e.message);
   return m ? (m[1] as string).trim() : e.message;
+}
+
+/** OpenSSL's texts for the verification failures Node reports by code (what LuaSec shows). */
+const VERIFY_TEXT: Record<string, string> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'self-signed certificate',
+  SELF_SIGNED_CERT_IN_CHAIN: 'self-signed certificate in certificate chain',
+  UNABLE_TO_GET_ISSUER_CERT: 'unable to get issuer certificate',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'unable to get local issuer certificate',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'unable to verify the first certificate',
+  CERT_HAS_EXPIRED: 'certificate has expired',
+  CERT_NOT_YET_VALID: 'certificate is not yet valid',
+  CERT_REVOKED: 'certificate revoked',
+  CERT_SIGNATURE_FAILURE: 'certificate signature failure',
+  CERT_UNTRUSTED: 'certificate not trusted',
+  CERT_REJECTED: 'certificate rejected',
+  INVALID_CA: 'invalid CA certificate',
+  HOSTNAME_MISMATCH: 'hostname mismatch',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'hostname mismatch',
+};
+
+function verifyText(code: string): string {
+  return VERIFY_TEXT[code] ?? code;
 }
 
 /** Key bits of a cipher suite, from its name (what LuaSec reports as `bits`). */

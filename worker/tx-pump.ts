@@ -29,7 +29,6 @@ export class TxPump {
   ) {
     this.sab = sab;
     this.hdr = new Int32Array(sab, 0, Hdr.WORDS);
-    socket.on('drain', () => this.drained());
   }
 
   /** Starts writing (once the socket is connected). */
@@ -64,12 +63,16 @@ export class TxPump {
       // this piece only if nothing changed meanwhile.
       if (Atomics.compareExchange(this.hdr, Hdr.TX_AVAIL, avail, avail - n) !== avail) continue;
       this.taken = (this.taken + n) >>> 0;
-      this.socket.write(new Uint8Array(this.sab, Layout.txOffset + off, n));
+      const end = this.taken;
+      // The callback runs once the piece left node:net's queue (the kernel, or TLS below, has it).
+      this.socket.write(new Uint8Array(this.sab, Layout.txOffset + off, n), (err) => {
+        if (!err) this.written(end);
+      });
       // A write that failed at once (EPIPE, reset) took nothing: the 'error' event stops the pump.
       if (this.socket.errored || this.socket.destroyed) return;
       if (this.socket.writableLength > 0) {
         // The kernel is full (the peer is not reading): the rest goes when it drains.
-        this.inFlight = this.taken;
+        this.inFlight = end;
         Atomics.store(this.hdr, Hdr.TX_BLOCKED, 1);
         this.wake();
         return;
@@ -78,8 +81,9 @@ export class TxPump {
     }
   }
 
-  private drained(): void {
-    if (this.inFlight < 0) return;
+  /** A piece node:net held is written: if it is the one the pump waits for, go on. */
+  private written(end: number): void {
+    if (this.inFlight !== end) return;
     this.inFlight = -1;
     Atomics.store(this.hdr, Hdr.TX_BLOCKED, 0);
     this.publish();

@@ -4,6 +4,7 @@
  * (startTls), after which send/receive/close go to the TLS object.
  */
 import * as socket from '../index.js';
+import type { SslParams } from '../ssl/index.js';
 import type { Create, HttpSocket, Received } from './conn.js';
 
 /** TLS settings a request table may carry (LuaSec's names), handed to startTls as given. */
@@ -29,15 +30,42 @@ export function tlsParamsOf(reqt: TlsParams): TlsParams {
   return out as TlsParams;
 }
 
-// ======================================================================================
-// THE ONE FUNCTION socket.ssl REPLACES. Until then every https:// request fails with
-// 'https not supported yet'. It receives a connected TCP object (encoding 'buffer') and
-// must return a connected, handshaken TLS object with the HttpSocket methods (verifying
-// the peer for `serverName` unless params.verify is 'none'), or [null, err] with the
-// error text to return from http.request (the TCP object is closed by the caller).
-// ======================================================================================
-export function startTls(_tcp: socket.TcpSocket, _serverName: string, _params: TlsParams): [HttpSocket] | [null, string] {
-  return [null, 'https not supported yet'];
+/**
+ * Turns the connected TCP object into a handshaken TLS connection to `serverName`
+ * (socket.ssl), verifying the server's certificate and name unless `verify` is 'none'.
+ * Returns the TLS object, or [null, err] with LuaSec's text (the caller closes the TCP object).
+ */
+export function startTls(
+  tcp: socket.TcpSocket,
+  serverName: string,
+  params: TlsParams,
+  timeout: [number | null, string | null] | null,
+): [HttpSocket] | [null, string] {
+  const [conn, err] = socket.ssl.wrap(tcp, {
+    ...params,
+    mode: 'client',
+    protocol: (params.protocol ?? 'any') as SslParams['protocol'],
+    verify: params.verify ?? 'peer',
+  });
+  if (conn === null) return [null, err];
+  conn.sni(serverName);
+  // The handshake is bounded by the request's timeout too.
+  if (timeout) conn.settimeout(...timeout);
+  const [ok, herr] = conn.dohandshake();
+  if (ok === null) {
+    conn.close();
+    return asTimeout([null, herr]);
+  }
+  return [conn as unknown as HttpSocket];
+}
+
+/**
+ * LuaSec reports a TLS read or write that ran out of time as 'wantread' / 'wantwrite'
+ * (its https module passes that on); an http request says 'timeout', as over http.
+ */
+function asTimeout<R extends unknown[]>(r: R): R {
+  if (r[0] === null && (r[1] === 'wantread' || r[1] === 'wantwrite')) r[1] = 'timeout';
+  return r;
 }
 
 /** A TCP object that becomes a TLS connection once connected (see startTls). */
@@ -61,7 +89,7 @@ class TlsOnConnect implements HttpSocket {
     const r = this.tcp.connect(address, port);
     if (r[0] === null) return r;
     this.tcp.setencoding('buffer');
-    const t = startTls(this.tcp, this.serverName, this.params);
+    const t = startTls(this.tcp, this.serverName, this.params, this.#timeout);
     if (t[0] === null) {
       this.tcp.close();
       return t;
@@ -76,11 +104,11 @@ class TlsOnConnect implements HttpSocket {
   }
 
   send(data: string | Uint8Array): [number] | [null, string, number] | unknown[] {
-    return this.#tls ? this.#tls.send(data) : [null, 'closed', 0];
+    return this.#tls ? asTimeout(this.#tls.send(data)) : [null, 'closed', 0];
   }
 
   receive(pattern: '*l' | number, prefix?: Uint8Array | null, maxsize?: number | null): [Received] | [null, string, Received] | unknown[] {
-    return this.#tls ? this.#tls.receive(pattern, prefix, maxsize) : [null, 'closed', ''];
+    return this.#tls ? asTimeout(this.#tls.receive(pattern, prefix, maxsize)) : [null, 'closed', ''];
   }
 
   close(): [1] {

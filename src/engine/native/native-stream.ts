@@ -223,16 +223,17 @@ export class NativeStream implements StreamHandle, RxHost {
 
   tlsSource(): TlsSource | string {
     if (this.#fd < 0) return 'closed';
-    // The worker must not go on reading the connection for this handle.
-    if (this.#stream) {
-      this.#stream.detach();
-      this.#link?.post({ op: 'close', id: this.#channel });
-      this.#stream = null;
-      this.#channel = 0;
-      this.#rearm();
-    }
     const fd = dupReclaiming(this.#fd);
-    return fd < 0 ? errnoText(-fd) : { fd };
+    if (fd < 0) return errnoText(-fd);
+    const s = this.#stream;
+    if (s === null) return { fd, channel: null, from: 0 };
+    // The worker stops reading for this handle and gives the session what it read ahead.
+    const source = { fd, channel: this.#channel, from: s.unread() };
+    s.detach();
+    this.#stream = null;
+    this.#channel = 0;
+    this.#rearm();
+    return source;
   }
 
   setfd(fd: number): void {

@@ -289,9 +289,10 @@ export class PortableStream implements StreamHandle, RxHost {
     if (this.#phase !== 'connecting' || this.#state() !== State.CONNECTED) return 'closed';
     // The worker moves this channel's socket to the session: nothing is left here to close.
     orphans.unregister(this);
+    const from = this.#stream?.unread() ?? Atomics.load(this.#hdr as Int32Array, Hdr.RX_TAIL) >>> 0;
     this.#stream?.detach();
     this.#phase = 'closed';
-    return { channel: this.#id };
+    return { fd: null, channel: this.#id, from };
   }
 
   setfd(fd: number): void {
