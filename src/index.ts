@@ -15,7 +15,7 @@ import * as dnsModule from './dns.js';
 import { errnoText } from './errors.js';
 import { newtry, protect, skip, TryError, try_ } from './except.js';
 import { requireNative } from './inet.js';
-import type { NativeFamily } from './native.js';
+import { type NativeFamily, native } from './native.js';
 import { reclaimDescriptors } from './reclaim.js';
 import { select } from './select.js';
 import { TcpSocket } from './tcp.js';
@@ -147,6 +147,8 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export function sleep(seconds: number): [];
 export function sleep(...args: unknown[]): [] {
   const s = checkNumber(arg(args, 0), 1, 'socket.sleep');
+  // Sockets the collector freed are closed now, not on an event-loop turn a sleeper never takes.
+  native?.reclaim();
   if (!(s > 0)) return [];
   const end = performance.now() + Math.min(s, 2147483647) * 1000;
   for (let left = end - performance.now(); left > 0; left = end - performance.now()) Atomics.wait(sleeper, 0, 0, left);
