@@ -80,22 +80,36 @@ function sources() {
     .map((f) => path.join(nativeDir, f));
 }
 
-/** True if out is newer than every source, header and this script. */
-function upToDate(out) {
-  if (!fs.existsSync(out)) return false;
+/** What each output was last built with (build/ is neither committed nor shipped). */
+const stampFile = path.join(root, 'build', 'native-stamps.json');
+
+function readStamps() {
+  try {
+    return JSON.parse(fs.readFileSync(stampFile, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+/** True if out was built by this very command and is newer than every input. */
+function upToDate(out, command) {
+  if (!fs.existsSync(out) || readStamps()[path.relative(root, out)] !== command) return false;
   const built = fs.statSync(out).mtimeMs;
   const inputs = fs.readdirSync(nativeDir).map((f) => path.join(nativeDir, f));
   inputs.push(fileURLToPath(import.meta.url));
   return inputs.every((f) => fs.statSync(f).mtimeMs < built);
 }
 
-function compile({ cc, out, platform, defines = [] }) {
+/** Compiles native/*.c into out; with ifStale, only when out is not up to date. */
+function compile({ cc, out, platform, defines = [], ifStale = false }) {
   const include = napiInclude();
   if (!include) fail('Node-API headers (node_api.h) not found: set LUASOCKET_NAPI_INCLUDE or install node-api-headers');
   const flags = ['-std=gnu11', '-O2', '-fPIC', '-fvisibility=hidden', '-Wall', '-Wextra', '-Wno-unused-parameter'];
   flags.push(`-DNAPI_VERSION=${NAPI_VERSION}`, ...defines.map((d) => `-D${d}`), `-I${include}`);
   // Node.js provides the napi_* symbols at load time.
   const link = platform === 'darwin' ? ['-bundle', '-undefined', 'dynamic_lookup'] : ['-shared', '-s'];
+  const command = [cc, ...flags, ...link].join(' ');
+  if (ifStale && upToDate(out, command)) return false;
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
   const r = spawnSync(cc, [...flags, ...sources(), ...link, '-o', tmp], { stdio: 'inherit' });
@@ -104,6 +118,11 @@ function compile({ cc, out, platform, defines = [] }) {
     fail(`${cc} failed${r.error ? `: ${r.error.message}` : ''}`);
   }
   fs.renameSync(tmp, out); // atomic: a running process never sees half a file
+  const stamps = readStamps();
+  stamps[path.relative(root, out)] = command;
+  fs.mkdirSync(path.dirname(stampFile), { recursive: true });
+  fs.writeFileSync(stampFile, `${JSON.stringify(stamps, null, 2)}\n`);
+  return true;
 }
 
 /** The cross targets a Debian machine can build, with the compiler for each. */
@@ -193,10 +212,10 @@ function buildHost() {
   const libc = hostLibc();
   if (process.platform === 'linux' && !libc) fail('cannot tell glibc from musl on this machine');
   const out = prebuildPath(process.platform, process.arch, libc);
-  if (quietSkip && upToDate(out)) return;
   const fallbacks = args.has('--posix-fallbacks');
-  compile({ cc, out, platform: process.platform, defines: fallbacks ? ['LUASOCKET_POSIX_FALLBACKS'] : [] });
-  if (!quietSkip) console.log(`build-native: ${path.relative(root, out)}${fallbacks ? ' (POSIX fallbacks forced)' : ''}`);
+  const defines = fallbacks ? ['LUASOCKET_POSIX_FALLBACKS'] : [];
+  const built = compile({ cc, out, platform: process.platform, defines, ifStale: quietSkip });
+  if (built && !quietSkip) console.log(`build-native: ${path.relative(root, out)}${fallbacks ? ' (POSIX fallbacks forced)' : ''}`);
 }
 
 if (args.has('--release')) buildRelease();
