@@ -35,9 +35,10 @@ static int set_nonblock_cloexec(int fd) {
 }
 #endif
 
-/* SO_NOSIGPIPE where sends cannot say MSG_NOSIGNAL; closes the descriptor on failure. */
+/* SO_NOSIGPIPE wherever the platform has it (macOS, the BSDs), so that no write on the
+   socket raises SIGPIPE, whatever flags it is made with; closes the descriptor on failure. */
 static int set_nosigpipe(int fd) {
-#if defined(LS_HAVE_SO_NOSIGPIPE) && !defined(LS_HAVE_MSG_NOSIGNAL)
+#ifdef LS_HAVE_SO_NOSIGPIPE
   int one = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one) != 0) {
     int err = errno;

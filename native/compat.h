@@ -51,8 +51,8 @@
 #endif
 #endif /* LUASOCKET_POSIX_FALLBACKS */
 
-/* Where there is no per-call MSG_NOSIGNAL, a per-socket option (macOS, the BSDs) does the
-   same; with neither, Node.js's own disposition (SIGPIPE ignored) keeps the process alive. */
+/* A per-socket "no SIGPIPE" option (macOS, the BSDs). Where there is neither it nor
+   MSG_NOSIGNAL, Node.js's own disposition (SIGPIPE ignored) keeps the process alive. */
 #ifdef SO_NOSIGPIPE
 #define LS_HAVE_SO_NOSIGPIPE 1
 #endif
