@@ -156,6 +156,8 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 export function sleep(seconds: number): [];
 export function sleep(...args: unknown[]): [] {
   const s = checkNumber(arg(args, 0), 1, 'sleep');
+  // Sockets the collector freed are closed now, not on an event-loop turn a sleeper never takes.
+  theEngine.collectGarbage();
   if (!(s > 0)) return [];
   const end = performance.now() + Math.min(s, 2147483647) * 1000;
   for (let left = end - performance.now(); left > 0; left = end - performance.now()) Atomics.wait(sleeper, 0, 0, left);

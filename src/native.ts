@@ -1,13 +1,20 @@
 /**
- * Typed loader for the luasocket_native N-API addon (native/luasocket.c).
+ * Typed loader for the luasocket_native Node-API helper (native/*.c).
  *
- * The addon wraps POSIX socket calls on raw file descriptors. Nothing in it
+ * The helper wraps POSIX socket calls on raw file descriptors. Nothing in it
  * throws except a TypeError for JS arguments of the wrong type (including a
  * non-int32 number); failures come back as values:
  *  - "errno" results are positive errno values, 0 meaning success;
  *  - calls producing an fd return it, or -errno on failure;
  *  - resolver calls return the raw EAI_* / h_errno code first.
+ *
+ * Where it is loaded from: the prebuilt binary for this platform, arch and libc
+ * (prebuilds/<platform>-<arch>/luasocket[.glibc|.musl].node, shipped in the package
+ * and made by scripts/build-native.mjs), else a node-gyp build (build/Release). No
+ * install script runs; when neither loads, `native` is null and `nativeLoadError`
+ * says why, and nothing is thrown.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
@@ -102,9 +109,9 @@ export interface NativeSockets {
    * literal does not parse or the port is outside 0..65535.
    */
   bind(fd: number, family: NativeFamily, address: string, port: number): number;
-  /** 0 or errno. */
   /** Non-blocking connect(2) to a numeric address: 0, or an errno (EINPROGRESS while pending). */
   connect(fd: number, family: NativeFamily, address: string, port: number): number;
+  /** 0 or errno. */
   listen(fd: number, backlog: number): number;
   /** Local address, or errno. */
   getsockname(fd: number): NativeSockName | number;
@@ -122,29 +129,38 @@ export interface NativeSockets {
   getSocketError(fd: number): number;
   /** how: 0 = SHUT_RD, 1 = SHUT_WR, 2 = SHUT_RDWR. 0 or errno (EINVAL for bad how). */
   shutdown(fd: number, how: 0 | 1 | 2): number;
-  /** 0 or errno. EINTR is reported as 0: Linux has released the fd anyway. */
+  /** 0 or errno. EINTR is reported as 0 on Linux, which has released the fd anyway. */
   close(fd: number): number;
-  /** fcntl(F_DUPFD_CLOEXEC): the new fd, or -errno. */
-  /** Non-blocking send(2) with MSG_NOSIGNAL: bytes sent, or -errno. */
+  /** Non-blocking send(2) that raises no SIGPIPE: bytes sent, or -errno. */
   send(fd: number, data: Uint8Array, offset: number, length: number): number;
   /** poll(2) on one fd; events/revents: 1 readable, 4 writable, 8 error, 16 hang-up, 32 invalid. -errno on failure. */
   poll(fd: number, events: number, timeoutMs: number): number;
   /**
-   * A GC guard: when the returned handle is garbage-collected (synchronously, inside the
-   * collector), `fd` is closed and `channel` (if > 0) is queued for `engine`'s worker.
+   * A GC guard: once the returned handle has been garbage-collected, `fd` is closed and
+   * `channel` (if > 0) is queued for `engine`'s worker. Stable Node-API runs finalizers only
+   * on a later event-loop turn, so the helper also notices collections itself: the
+   * descriptors of collected guards are closed at the next call that opens a descriptor
+   * (socket, accept, dup, guard) after a collection, or at reclaim(), whichever comes first.
    */
   guard(fd: number, engine: number, channel: number): NativeGuard | null;
   /** The guarded object was closed explicitly: the guard will do nothing. */
   disarm(guard: NativeGuard): void;
+  /**
+   * Releases this thread's guards whose handles were collected, if a collection ran since
+   * the helper last looked: how many. Cheap when none did, so a blocking call can make it
+   * before it waits.
+   */
+  reclaim(): number;
   /** Channel ids of collected objects owned by `engine` (removed from the queue). */
   takeOrphans(engine: number): number[];
-  /** Non-blocking accept4(2): the new descriptor, or -errno (-EAGAIN when none waits). */
+  /** Non-blocking accept (accept4(2) where there is one): the new descriptor, or -errno (-EAGAIN when none waits). */
   accept(fd: number): number;
+  /** A close-on-exec duplicate (fcntl F_DUPFD_CLOEXEC): the new fd, or -errno. */
   dup(fd: number): number;
   /** 1 if the fd is a socket, 0 if not, -errno (e.g. -EBADF) on failure. */
   isSocket(fd: number): number;
   /**
-   * `[errno, family, type]` from SO_DOMAIN / SO_TYPE; family is 4 or 6 for IP
+   * `[errno, family, type]` from SO_DOMAIN (or the local address) and SO_TYPE; family is 4 or 6 for IP
    * sockets, otherwise the raw AF_* value. family/type are 0 on failure.
    */
   socketInfo(fd: number): [errno: number, family: number, type: number];
@@ -177,7 +193,7 @@ export interface NativeSockets {
     wantService: boolean,
   ): [code: number, host: string | null, service: string | null, errno?: number];
   /**
-   * gethostbyname_r (IPv4). `[h_errno, hostent | null]`; h_errno is 0 on
+   * gethostbyname_r (IPv4; gethostbyname under a lock where there is no _r). `[h_errno, hostent | null]`; h_errno is 0 on
    * success, else HOST_NOT_FOUND / TRY_AGAIN / NO_RECOVERY / NO_DATA, or
    * NETDB_INTERNAL (-1) with errno as a third element.
    */
@@ -193,9 +209,6 @@ export interface NativeSockets {
   gethostname(): [errno: number, name: string];
   readonly constants: NativeConstants;
 }
-
-/** Candidate locations, relative to this file once compiled (dist/src/native.js). */
-const CANDIDATES = ['../../build/Release/luasocket_native.node', '../build/Release/luasocket_native.node'];
 
 const FUNCTIONS: readonly (keyof NativeSockets)[] = [
   'socket',
@@ -216,6 +229,7 @@ const FUNCTIONS: readonly (keyof NativeSockets)[] = [
   'accept',
   'guard',
   'disarm',
+  'reclaim',
   'takeOrphans',
   'poll',
   'isSocket',
@@ -244,26 +258,63 @@ function missingExports(mod: unknown): string[] {
   return missing;
 }
 
+/** glibc or musl: a helper built for one must never be loaded on the other. */
+function linuxLibc(): 'glibc' | 'musl' | null {
+  try {
+    const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
+    return report.header?.glibcVersionRuntime ? 'glibc' : 'musl';
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Where to look, relative to the package root: the prebuilt helper for this platform
+ * (the names scripts/build-native.mjs gives them), then a node-gyp build.
+ */
+function candidates(): { paths: string[]; target: string } {
+  const dir = `prebuilds/${process.platform}-${process.arch}`;
+  const paths: string[] = [];
+  let target = `${process.platform}-${process.arch}`;
+  if (process.platform === 'linux') {
+    const libc = linuxLibc();
+    target += ` ${libc ?? 'unknown libc'}`;
+    if (libc) paths.push(`${dir}/luasocket.${libc}.node`);
+  } else {
+    paths.push(`${dir}/luasocket.node`);
+  }
+  paths.push('build/Release/luasocket_native.node');
+  return { paths, target };
+}
+
+/** The package root: this file runs as dist/src/native.js (or from src/ under a TS runner). */
+const ROOTS = ['../../', '../'];
+
 function load(): { native: NativeSockets | null; error: string | null } {
   const require = createRequire(import.meta.url);
+  const { paths, target } = candidates();
   const failures: string[] = [];
-  for (const rel of CANDIDATES) {
-    const path = fileURLToPath(new URL(rel, import.meta.url));
+  for (const rel of paths) {
+    const tried = ROOTS.map((root) => fileURLToPath(new URL(rel, new URL(root, import.meta.url))));
+    const path = tried.find((p) => existsSync(p));
+    if (!path) {
+      failures.push(`${rel} not found`);
+      continue;
+    }
     let mod: unknown;
     try {
       mod = require(path);
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      failures.push(code === 'MODULE_NOT_FOUND' ? `${path}: not found` : `${path}: ${firstLine(err)}`);
+      failures.push(`${rel}: ${firstLine(err)}`);
       continue;
     }
     const missing = missingExports(mod);
     if (missing.length === 0) return { native: mod as NativeSockets, error: null };
-    failures.push(`${path}: stale build, missing ${missing.join(', ')}`);
+    failures.push(`${rel}: stale build, missing ${missing.join(', ')}`);
   }
   return {
     native: null,
-    error: `luasocket_native addon unavailable (run \`npm run build:native\`): ${failures.join('; ')}`,
+    error: `no native helper for ${target} (${failures.join('; ')}); \`npm run build:native\` builds one with a C compiler`,
   };
 }
 

@@ -144,4 +144,6 @@ export interface Engine {
   readonly dns: DnsEngine;
   /** select over objects that are not this package's: poll their descriptor (false where the engine cannot). */
   pollFd(fd: number, events: 1 | 4): boolean;
+  /** Closes now the sockets of objects the garbage collector freed (the script is about to wait anyway). */
+  collectGarbage(): void;
 }

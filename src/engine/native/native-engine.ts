@@ -14,6 +14,9 @@ export const nativeEngine: Engine = {
   fromFd: (fd, owner) => new NativeStream(fd, owner),
   resolve: nativeResolve,
   dns: nativeDns,
+  collectGarbage() {
+    requireNative().reclaim();
+  },
   pollFd(fd, events) {
     requireNative();
     return (pollNow(fd, events) & (events | POLLERR | POLLHUP)) !== 0;

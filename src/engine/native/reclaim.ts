@@ -1,8 +1,9 @@
 /**
  * Running out of descriptors while unreachable sockets still hold some: LuaSocket's Lua
- * garbage collector would eventually close them, and so does ours (the native guard's
- * finalizer runs inside the collector), but V8 collects on memory pressure, not on
- * descriptor pressure. On EMFILE/ENFILE the caller forces one full collection and retries.
+ * garbage collector would eventually close them, and so does ours (the helper closes the
+ * descriptors of guards the collector cleared, at its next call), but V8 collects on
+ * memory pressure, not on descriptor pressure. On EMFILE/ENFILE the caller forces one full
+ * collection and retries (the retried call sweeps first).
  */
 
 import { constants as osConstants } from 'node:os';

@@ -22,4 +22,6 @@ export const portableEngine: Engine = {
   resolve: portableResolve,
   dns: portableDns,
   pollFd: () => false,
+  // FinalizationRegistry callbacks run on the next event-loop turn; nothing to do on the spot.
+  collectGarbage: () => {},
 };
