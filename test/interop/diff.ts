@@ -54,6 +54,8 @@ export interface Step {
   within?: [number, number];
   /** 1-based positions of return values whose value may differ (only their type is compared). */
   vary?: number[];
+  /** A returned port 0 is shown as 0, not "<port>" (to see that a socket is not bound). */
+  zeroPort?: boolean;
   note?: string;
   [k: string]: unknown;
 }
@@ -134,8 +136,10 @@ export function runSequence(seq: Sequence, ctlPort: number, peerPort: number): R
       opened.add(v);
     }
   };
+  // A variable a failed step did not set reads as nil, as in Lua (diff-runner.lua checks
+  // the names: LuaSocket's run is the one that must complete).
   const variable = (name: string): unknown => {
-    if (!vars.has(name)) throw new Error(`unknown variable $${name}`);
+    if (!vars.has(name)) return null;
     return vars.get(name);
   };
   const resolve = (v: unknown): unknown => {
@@ -208,8 +212,9 @@ export function runSequence(seq: Sequence, ctlPort: number, peerPort: number): R
         return;
       }
       if (step.get !== undefined) {
-        const obj = variable(step.on as string) as Record<string, unknown>;
-        records.push({ ret: [recordValue(obj[step.get], names)], i });
+        const obj = variable(step.on as string) as Record<string, unknown> | null;
+        if (obj === null) records.push({ error: `attempt to index a nil value (local 'o')`, i });
+        else records.push({ ret: [recordValue(obj[step.get], names)], i });
         return;
       }
       const fn = target(step);
@@ -252,11 +257,13 @@ const PORT_AT: Record<string, { at: number; length: number }> = {
 };
 
 /**
- * A port as the record shows it: the name of the peer's port it is, or "<port>". Only a
+ * A port as the record shows it: the name of the peer's port it is, or "<port>"; 0 (not
+ * bound) stays 0 when the step asks (`"zeroPort": true`). Only a
  * remote port (getpeername, receivefrom) can be one of the peer's UDP ports; a local one
  * that happens to have the same number is not.
  */
-function portName(p: number, run: Run, remote: boolean): string {
+function portName(p: number, run: Run, remote: boolean, zero: boolean): string | number {
+  if (p === 0 && zero) return 0;
   if (p === run.peerPort) return '$peer';
   if (remote) for (const name of ['udppeer', 'udp6peer', 'udpdead']) if (run.vars?.[name] === p) return `$${name}`;
   return '<port>';
@@ -292,7 +299,7 @@ export function normalise(step: Step, rec: RunRecord, run: Run): RunRecord {
     if (port && ret.length === port.length) {
       const v = ret[port.at];
       const p = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
-      ret[port.at] = typeof p === 'number' ? portName(p, run, step.call !== 'getsockname') : p;
+      ret[port.at] = typeof p === 'number' ? portName(p, run, step.call !== 'getsockname', step.zeroPort === true) : p;
     }
     if (step.call === 'getfd' && typeof ret[0] === 'number' && ret[0] >= 0) ret[0] = '<fd>';
     if (step.call === 'tostring' && typeof ret[0] === 'string') ret[0] = ret[0].replace(/0x[0-9a-f]+$/, '0x…');

@@ -11,6 +11,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import test, { type ExecutionContext } from 'ava';
 import { closeInTime, normalise, type Run, runSequence, type Sequence } from './diff.js';
 import { Child, interopDir, luaStatus, skipTitle } from './lua.js';
@@ -106,6 +107,8 @@ function compare(t: ExecutionContext, seq: Sequence, lua: Run, ours: Run): void 
     if (!a || !b) return;
     const na = normalise(step, a, lua);
     const nb = normalise(step, b, ours);
+    // ava shows only a test's first failed assertion: every differing step is logged too.
+    if (!isDeepStrictEqual(nb, na)) t.log(`differs at step ${k + 1}: here ${JSON.stringify(nb)}, LuaSocket ${JSON.stringify(na)}`);
     t.deepEqual(nb, na, `${what}: this package (actual) differs from LuaSocket (expected)`);
     if (step.expect) t.deepEqual(na.ret, step.expect, `${what}: LuaSocket did not return the expected values`);
     if (step.expectError) t.is(na.error, step.expectError, `${what}: LuaSocket did not raise the expected error`);
