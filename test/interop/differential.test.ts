@@ -9,7 +9,7 @@
  * normalised record (ava --verbose shows it): how a new sequence is checked before this
  * package implements what it uses.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import test, { type ExecutionContext } from 'ava';
@@ -18,18 +18,32 @@ import { Child, interopDir, luaStatus, skipTitle } from './lua.js';
 
 const dir = join(interopDir, 'differential');
 
-async function startPeer(): Promise<{ peer: Child; ctl: number; data: number }> {
-  const peer = Child.node('./neutral-peer.js', []);
-  const m = /^ports (\d+) (\d+)$/.exec(await peer.line());
+interface Peer {
+  proc: Child;
+  ctl: number;
+  data: number;
+  /** Its temp directory for socket files (it removes it itself unless it is killed). */
+  dir: string;
+}
+
+async function startPeer(): Promise<Peer> {
+  const proc = Child.node('./neutral-peer.js', []);
+  const m = /^ports (\d+) (\d+) (\S+)$/.exec(await proc.line());
   if (!m) {
-    peer.kill();
+    proc.kill();
     throw new Error('neutral peer did not print its ports');
   }
-  return { peer, ctl: Number(m[1]), data: Number(m[2]) };
+  return { proc, ctl: Number(m[1]), data: Number(m[2]), dir: m[3] };
+}
+
+/** Stops a peer that is still running and removes what it may have left. */
+function stopPeer(p: Peer): void {
+  p.proc.kill();
+  rmSync(p.dir, { recursive: true, force: true });
 }
 
 /** The real LuaSocket's run of `file` against `peer`. */
-async function luaRun(file: string, peer: Awaited<ReturnType<typeof startPeer>>): Promise<Run> {
+async function luaRun(file: string, peer: Peer): Promise<Run> {
   const lua = Child.lua('diff-runner.lua', [join(dir, file), String(peer.ctl), String(peer.data)]);
   try {
     const ex = await lua.exit(60000);
@@ -46,10 +60,10 @@ async function luaOnly(file: string): Promise<Run> {
   const a = await startPeer();
   try {
     const run = await luaRun(file, a);
-    await a.peer.exit(10000);
+    await a.proc.exit(10000);
     return run;
   } finally {
-    a.peer.kill();
+    stopPeer(a);
   }
 }
 
@@ -60,7 +74,7 @@ async function luaOnly(file: string): Promise<Run> {
  */
 async function bothRuns(file: string, seq: Sequence): Promise<[Run, Run]> {
   const a = await startPeer();
-  let b: Awaited<ReturnType<typeof startPeer>> | null = null;
+  let b: Peer | null = null;
   try {
     b = await startPeer();
     const lua = luaRun(file, a);
@@ -68,12 +82,12 @@ async function bothRuns(file: string, seq: Sequence): Promise<[Run, Run]> {
     lua.catch(() => {});
     const ours = runSequence(seq, b.ctl, b.data);
     const theirs = await lua;
-    await a.peer.exit(10000);
-    await b.peer.exit(10000);
+    await a.proc.exit(10000);
+    await b.proc.exit(10000);
     return [theirs, ours];
   } finally {
-    a.peer.kill();
-    b?.peer.kill();
+    stopPeer(a);
+    if (b) stopPeer(b);
   }
 }
 

@@ -4,7 +4,8 @@
  * through diff-runner.lua, this package through diff.ts) talk to their own fresh copy of
  * it, identically.
  *
- *   node neutral-peer.js      prints "ports CTL DATA", both listening on 127.0.0.1
+ *   node neutral-peer.js      prints "ports CTL DATA DIR": CTL and DATA listen on
+ *                             127.0.0.1, DIR is its temp directory for socket files
  *
  * The interpreter connects to CTL and sends one JSON command per line (a sequence's
  * "peer" step, variables already substituted); the peer answers each with one JSON line
@@ -269,7 +270,7 @@ const ready = () => {
   DatagramPeers.start(dir, new Set([port(ctl), port(data)])).then(
     (d) => {
       datagrams = d;
-      process.stdout.write(`ports ${port(ctl)} ${port(data)}\n`);
+      process.stdout.write(`ports ${port(ctl)} ${port(data)} ${dir}\n`);
     },
     stop.bind(null, 3),
   );
