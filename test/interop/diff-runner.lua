@@ -4,7 +4,8 @@
 --   lua5.4 diff-runner.lua SEQUENCE.json CTLPORT PEERPORT
 --
 -- CTLPORT is the neutral peer's control port (neutral-peer.ts), PEERPORT its data port
--- (the variable "$peer"). diff.ts is the same interpreter for this package; the two
+-- (the variable "$peer"); the peer's other variables ($dir, $udppeer, $unixpeer, ...) are
+-- asked from it first. diff.ts is the same interpreter for this package; the two
 -- records are compared field by field by differential.test.ts. Output: one line
 -- "result <json>". Steps are described in differential/README.md.
 --
@@ -12,6 +13,8 @@
 -- connection when it stops (at the end of the sequence, or after 60 s).
 local socket = require("socket")
 local json = require("dkjson")
+-- Sequences call socket.unix(), socket.unix.stream(), socket.unix.dgram().
+socket.unix = require("socket.unix")
 io.stdout:setvbuf("line")
 
 local NULL = json.null
@@ -71,6 +74,14 @@ end
 local vars = { peer = peerport }
 local names = {} -- object -> variable name
 
+-- {"path": NAME} is NAME in the peer's temp directory; with "len": N, NAME is padded
+-- with "x" so that the whole path is exactly N bytes.
+local function socket_path(v)
+  local p = vars.dir .. "/" .. v.path
+  if v.len then p = p .. string.rep("x", v.len - #p) end
+  return p
+end
+
 local function resolve(v)
   if v == NULL then return nil end
   if type(v) == "string" and v:sub(1, 1) == "$" then
@@ -81,6 +92,7 @@ local function resolve(v)
   end
   if type(v) == "table" then
     if is_data(v) then return bytes(v) end
+    if type(v.path) == "string" then return socket_path(v) end
     local out = {}
     for k, x in pairs(v) do out[k] = resolve(x) end
     return out
@@ -194,6 +206,7 @@ local function substitute(v)
     return x
   end
   if type(v) == "table" and v ~= NULL then
+    if type(v.path) == "string" and v.peer == nil then return socket_path(v) end
     local out = setmetatable({}, getmetatable(v))
     for k, x in pairs(v) do out[k] = substitute(x) end
     return out
@@ -211,6 +224,12 @@ end
 
 ------------------------------------------------------------------- main
 
+local peervars = peer({ peer = "vars" })
+for k, v in pairs(peervars) do
+  if k ~= "ok" then vars[k] = v end
+end
+peervars.ok = nil
+
 local records = {}
 for i, step in ipairs(seq.steps) do
   local rec
@@ -227,5 +246,5 @@ for i, step in ipairs(seq.steps) do
 end
 peer({ peer = "stop" })
 ctl:close()
-print("result " .. json.encode({ peerPort = peerport, records = records }))
+print("result " .. json.encode({ peerPort = peerport, vars = peervars, records = records }))
 os.exit(0)

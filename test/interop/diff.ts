@@ -4,8 +4,36 @@
  * normalisation and comparison of the two records.
  */
 import * as socket from '../../src/index.js';
-import { LuaError, TcpSocket } from '../../src/index.js';
+import { LuaError, type TcpSocket } from '../../src/index.js';
 import { bytesOf, encodeBytes, isDataSpec } from './diff-data.js';
+
+/** A socket object of any kind (tcp, udp, unixstream, unixdgram): it has a class and close(). */
+interface SocketObject {
+  readonly class: string;
+  close(): unknown;
+  setencoding?(e: 'latin1'): unknown;
+}
+
+function isSocketObject(v: unknown): v is SocketObject {
+  if (typeof v !== 'object' || v === null) return false;
+  const o = v as Record<string, unknown>;
+  return typeof o.class === 'string' && typeof o.close === 'function';
+}
+
+/** A socket path in the peer's temp directory: {"path": NAME[, "len": N]} (see README). */
+interface PathSpec {
+  path: string;
+  len?: number;
+}
+
+function isPathSpec(v: unknown): v is PathSpec {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as PathSpec).path === 'string' && !('peer' in v);
+}
+
+function socketPath(dir: string, v: PathSpec): string {
+  const p = `${dir}/${v.path}`;
+  return v.len === undefined ? p : p + 'x'.repeat(Math.max(0, v.len - p.length));
+}
 
 /** One step of a sequence (see differential/README.md). */
 export interface Step {
@@ -26,6 +54,8 @@ export interface Step {
   within?: [number, number];
   /** 1-based positions of return values whose value may differ (only their type is compared). */
   vary?: number[];
+  /** A returned port 0 is shown as 0, not "<port>" (to see that a socket is not bound). */
+  zeroPort?: boolean;
   note?: string;
   [k: string]: unknown;
 }
@@ -46,17 +76,19 @@ export interface RunRecord {
 
 export interface Run {
   peerPort: number;
+  /** The neutral peer's variables: dir, unixpeer, dgrampeer, udppeer, udp6peer, udpdead. */
+  vars?: Record<string, unknown>;
   records: RunRecord[];
 }
 
-const OBJ = (v: TcpSocket, names: Map<object, string>) => ({ obj: v.class, var: names.get(v) ?? null });
+const OBJ = (v: SocketObject, names: Map<object, string>) => ({ obj: v.class, var: names.get(v) ?? null });
 
 function recordValue(v: unknown, names: Map<object, string>): unknown {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') return encodeBytes(Buffer.from(v, 'latin1'));
   if (Buffer.isBuffer(v)) return encodeBytes(v);
   if (typeof v === 'number' || typeof v === 'boolean') return v;
-  if (v instanceof TcpSocket) return OBJ(v, names);
+  if (isSocketObject(v)) return OBJ(v, names);
   if (Array.isArray(v)) return v.map((x) => recordValue(x, names));
   if (typeof v === 'function') return '<function>';
   if (typeof v === 'object') {
@@ -92,22 +124,28 @@ class Control {
 export function runSequence(seq: Sequence, ctlPort: number, peerPort: number): Run {
   const vars = new Map<string, unknown>([['peer', peerPort]]);
   const names = new Map<object, string>();
-  const opened = new Set<TcpSocket>();
+  const opened = new Set<SocketObject>();
   const ctl = new Control(ctlPort);
+  const { ok: _ok, ...peerVars } = ctl.ask({ peer: 'vars' });
+  for (const [k, v] of Object.entries(peerVars)) vars.set(k, v);
+  const dir = String(peerVars.dir);
 
   const adopt = (v: unknown) => {
-    if (v instanceof TcpSocket && !opened.has(v)) {
-      v.setencoding('latin1');
+    if (isSocketObject(v) && !opened.has(v)) {
+      v.setencoding?.('latin1');
       opened.add(v);
     }
   };
+  // A variable a failed step did not set reads as nil, as in Lua (diff-runner.lua checks
+  // the names: LuaSocket's run is the one that must complete).
   const variable = (name: string): unknown => {
-    if (!vars.has(name)) throw new Error(`unknown variable $${name}`);
+    if (!vars.has(name)) return null;
     return vars.get(name);
   };
   const resolve = (v: unknown): unknown => {
     if (typeof v === 'string' && v.startsWith('$')) return variable(v.slice(1));
     if (isDataSpec(v)) return bytesOf(v).toString('latin1');
+    if (isPathSpec(v)) return socketPath(dir, v);
     if (Array.isArray(v)) {
       // Lua reads a list up to its first nil.
       const out: unknown[] = [];
@@ -123,6 +161,7 @@ export function runSequence(seq: Sequence, ctlPort: number, peerPort: number): R
   };
   const substitute = (v: unknown): unknown => {
     if (typeof v === 'string' && v.startsWith('$')) return variable(v.slice(1));
+    if (isPathSpec(v)) return socketPath(dir, v);
     if (Array.isArray(v)) return v.map(substitute);
     if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, substitute(x)]));
     return v;
@@ -131,21 +170,36 @@ export function runSequence(seq: Sequence, ctlPort: number, peerPort: number): R
     (typeof as === 'string' ? [as] : as).forEach((name, i) => {
       const v = values[i] ?? null;
       vars.set(name, v);
-      if (v instanceof TcpSocket) names.set(v, name);
+      if (isSocketObject(v)) names.set(v, name);
     });
+  };
+  // What Lua raises for a missing method or function (or a nil object): the runner's chunk
+  // calls `o:NAME(...)` or `socket.A.B(...)`, so these are the messages a user sees.
+  const luaFail = (msg: string) => () => {
+    throw new LuaError(msg);
   };
   const target = (step: Step): ((...a: unknown[]) => unknown) => {
     const call = step.call as string;
     if (step.on !== undefined) {
-      const obj = variable(step.on) as Record<string, unknown>;
+      const obj = variable(step.on) as Record<string, unknown> | null;
+      if (obj === null || typeof obj !== 'object')
+        return luaFail(`attempt to index a ${obj === null ? 'nil' : typeof obj} value (local 'o')`);
       if (call === 'tostring') return () => [String(obj)];
       const m = obj[call];
-      if (typeof m !== 'function') throw new Error(`no method ${call} on $${step.on}`);
+      if (typeof m !== 'function') return luaFail(`attempt to call a nil value (method '${call}')`);
       return (...a) => m.apply(obj, a);
     }
+    const parts = call.split('.');
     let f: unknown = { socket };
-    for (const part of call.split('.')) f = (f as Record<string, unknown>)[part];
-    if (typeof f !== 'function') throw new Error(`no function ${call}`);
+    for (const [k, part] of parts.entries()) {
+      const next: unknown = (f as Record<string, unknown>)[part];
+      if (next === undefined || next === null) {
+        const what = k === parts.length - 1 ? 'call' : 'index';
+        return luaFail(`attempt to ${what} a nil value (field '${part}')`);
+      }
+      f = next;
+    }
+    if (typeof f !== 'function') return luaFail(`attempt to call a ${typeof f} value (field '${parts[parts.length - 1]}')`);
     return f as (...a: unknown[]) => unknown;
   };
 
@@ -158,8 +212,9 @@ export function runSequence(seq: Sequence, ctlPort: number, peerPort: number): R
         return;
       }
       if (step.get !== undefined) {
-        const obj = variable(step.on as string) as Record<string, unknown>;
-        records.push({ ret: [recordValue(obj[step.get], names)], i });
+        const obj = variable(step.on as string) as Record<string, unknown> | null;
+        if (obj === null) records.push({ error: `attempt to index a nil value (local 'o')`, i });
+        else records.push({ ret: [recordValue(obj[step.get], names)], i });
         return;
       }
       const fn = target(step);
@@ -189,29 +244,62 @@ export function runSequence(seq: Sequence, ctlPort: number, peerPort: number): R
     for (const s of opened) s.close();
     ctl.close();
   }
-  return { peerPort, records };
+  return { peerPort, vars: peerVars, records };
 }
 
 // ------------------------------------------------------------------ normalisation
 
-const NAME_CALLS = new Set(['getsockname', 'getpeername']);
+/** Where each call returns a port: its 0-based position (getsockname's is a string in 3.1.0). */
+const PORT_AT: Record<string, { at: number; length: number }> = {
+  getsockname: { at: 1, length: 3 },
+  getpeername: { at: 1, length: 3 },
+  receivefrom: { at: 2, length: 3 },
+};
+
+/**
+ * A port as the record shows it: the name of the peer's port it is, or "<port>"; 0 (not
+ * bound) stays 0 when the step asks (`"zeroPort": true`). Only a
+ * remote port (getpeername, receivefrom) can be one of the peer's UDP ports; a local one
+ * that happens to have the same number is not.
+ */
+function portName(p: number, run: Run, remote: boolean, zero: boolean): string | number {
+  if (p === 0 && zero) return 0;
+  if (p === run.peerPort) return '$peer';
+  if (remote) for (const name of ['udppeer', 'udp6peer', 'udpdead']) if (run.vars?.[name] === p) return `$${name}`;
+  return '<port>';
+}
+
+/** Every string under the run's temp directory, with the directory written "$dir". */
+function unDir(v: unknown, dir: string | undefined): unknown {
+  if (!dir) return v;
+  if (typeof v === 'string') return v.startsWith(`${dir}/`) ? `$dir${v.slice(dir.length)}` : v;
+  if (Array.isArray(v)) return v.map((x) => unDir(x, dir));
+  if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unDir(x, dir)]));
+  return v;
+}
 
 /**
  * Removes what legitimately differs between two runs or between the implementations:
- * ports and descriptors (different each run), object addresses, an object's age, the
- * port type of getsockname (a string in 3.1.0, a number here), the spelling of a module
- * function's name in argument errors ('connect' vs 'socket.connect'), and the values of
- * positions a step marks as `vary`.
+ * ports and descriptors (different each run), socket paths (a temp directory per run),
+ * object addresses, an object's age, the port type of getsockname (a string in 3.1.0, a
+ * number here), the spelling of a module function's name in argument errors ('connect'
+ * vs 'socket.connect'), and the values of positions a step marks as `vary`.
  */
-export function normalise(step: Step, rec: RunRecord, peerPort: number): RunRecord {
+export function normalise(step: Step, rec: RunRecord, run: Run): RunRecord {
+  const dir = typeof run.vars?.dir === 'string' ? run.vars.dir : undefined;
   const out: RunRecord = { ...rec };
   delete out.t;
-  if (out.error !== undefined) out.error = out.error.replace(/to '(?:socket\.)?(?:core\.)?(?:dns\.)?([\w]+)'/, "to '$1'");
+  if (out.error !== undefined) {
+    out.error = unDir(out.error.replace(/to '(?:socket\.)?(?:core\.)?(?:dns\.)?([\w]+)'/, "to '$1'"), dir) as string;
+  }
+  if (out.peer) out.peer = unDir(out.peer, dir) as Record<string, unknown>;
   if (out.ret) {
-    const ret = [...out.ret];
-    if (step.call && NAME_CALLS.has(step.call) && ret.length === 3) {
-      const p = typeof ret[1] === 'string' && /^\d+$/.test(ret[1]) ? Number(ret[1]) : ret[1];
-      ret[1] = typeof p === 'number' ? (p === peerPort ? '$peer' : '<port>') : p;
+    const ret = unDir([...out.ret], dir) as unknown[];
+    const port = step.call ? PORT_AT[step.call] : undefined;
+    if (port && ret.length === port.length) {
+      const v = ret[port.at];
+      const p = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
+      ret[port.at] = typeof p === 'number' ? portName(p, run, step.call !== 'getsockname', step.zeroPort === true) : p;
     }
     if (step.call === 'getfd' && typeof ret[0] === 'number' && ret[0] >= 0) ret[0] = '<fd>';
     if (step.call === 'tostring' && typeof ret[0] === 'string') ret[0] = ret[0].replace(/0x[0-9a-f]+$/, '0x…');

@@ -4,31 +4,43 @@
  * through diff-runner.lua, this package through diff.ts) talk to their own fresh copy of
  * it, identically.
  *
- *   node neutral-peer.js      prints "ports CTL DATA", both listening on 127.0.0.1
+ *   node neutral-peer.js      prints "ports CTL DATA DIR": CTL and DATA listen on
+ *                             127.0.0.1, DIR is its temp directory for socket files
  *
  * The interpreter connects to CTL and sends one JSON command per line (a sequence's
  * "peer" step, variables already substituted); the peer answers each with one JSON line
- * when the action is done. Connections to DATA (or made by "connect") are numbered from
- * 1 in the order they are accepted; "conn" picks one (default: the newest).
+ * when the action is done. Connections to DATA, to the unix stream listener (or made by
+ * "connect") are numbered from 1 in the order they are accepted; "conn" picks one
+ * (default: the newest).
  *
- * Actions: accept, connect {port}, send {data, delay?}, dribble {data, chunk, every},
- * recv {n, timeout?}, recvall {timeout?}, shutdown, close, rst, pause, resume,
- * wait {ms}, stop. Times are milliseconds. Connections are half-open capable: the peer
- * only ends its side on "shutdown" or "close". The peer exits by itself after 60 s.
+ * Actions: vars, accept {unix?}, connect {port | path}, send {data, delay?},
+ * dribble {data, chunk, every}, recv {n, timeout?}, recvall {timeout?}, shutdown, close,
+ * rst, pause, resume, wait {ms}, stop, and the datagram actions of neutral-dgram.ts.
+ * Times are milliseconds. Connections are half-open capable: the peer only ends its side
+ * on "shutdown" or "close". The peer exits by itself after 60 s.
+ *
+ * "vars" answers the variables a sequence may use besides $peer: $dir (a fresh temp
+ * directory for socket files, removed at the end), $unixpeer (the unix stream listener
+ * in it), $dgrampeer, $udppeer, $udp6peer and $udpdead (see neutral-dgram.ts).
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { bytesOf, type DataSpec, encodeBytes } from './diff-data.js';
+import { type DatagramCommand, DatagramPeers } from './neutral-dgram.js';
 
-interface Command {
+interface Command extends DatagramCommand {
   peer: string;
   conn?: number;
   port?: number | string;
+  path?: string;
+  unix?: boolean;
   data?: DataSpec;
   delay?: number;
   chunk?: number;
   every?: number;
   n?: number;
-  timeout?: number;
   ms?: number;
 }
 
@@ -42,6 +54,10 @@ interface Conn {
 
 const conns: Conn[] = [];
 const pending: net.Socket[] = [];
+const pendingUnix: net.Socket[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'lsdiff-'));
+const unixpeer = join(dir, 'peer.sock');
+let datagrams: DatagramPeers | null = null;
 const waiters = new Set<() => void>();
 
 function wake(): void {
@@ -110,14 +126,18 @@ const write = (c: Conn, b: Buffer) => new Promise<void>((r) => c.sock.write(b, (
 
 async function run(cmd: Command): Promise<Record<string, unknown>> {
   switch (cmd.peer) {
+    case 'vars':
+      return { ok: true, dir, unixpeer, ...datagrams?.vars };
     case 'accept': {
-      await until(() => pending.length > 0, cmd.timeout ?? 5000);
-      const s = pending.shift();
+      const queue = cmd.unix ? pendingUnix : pending;
+      await until(() => queue.length > 0, cmd.timeout ?? 5000);
+      const s = queue.shift();
       if (!s) return { ok: false, error: 'no connection to accept' };
       return { ok: true, conn: track(s) };
     }
     case 'connect': {
-      const s = net.connect({ host: '127.0.0.1', port: Number(cmd.port), allowHalfOpen: true });
+      const to = cmd.path !== undefined ? { path: cmd.path } : { host: '127.0.0.1', port: Number(cmd.port) };
+      const s = net.connect({ ...to, allowHalfOpen: true });
       const r = await new Promise<string>((resolve) => {
         s.once('connect', () => resolve('ok'));
         s.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
@@ -173,7 +193,9 @@ async function run(cmd: Command): Promise<Record<string, unknown>> {
     }
     case 'rst': {
       const c = conn(cmd);
-      c.sock.resetAndDestroy();
+      // Unix stream sockets have no RST: a plain close there.
+      if (c.sock.remoteAddress === undefined) c.sock.destroy();
+      else c.sock.resetAndDestroy();
       await until(() => c.closed, 5000);
       return { ok: true };
     }
@@ -189,13 +211,15 @@ async function run(cmd: Command): Promise<Record<string, unknown>> {
     case 'stop':
       return { ok: true };
     default:
-      return { ok: false, error: `unknown action ${cmd.peer}` };
+      return (await datagrams?.run(cmd)) ?? { ok: false, error: `unknown action ${cmd.peer}` };
   }
 }
 
 function stop(code: number): never {
   for (const c of conns) c.sock.destroy();
-  for (const s of pending) s.destroy();
+  for (const s of [...pending, ...pendingUnix]) s.destroy();
+  datagrams?.stop();
+  rmSync(dir, { recursive: true, force: true });
   process.exit(code);
 }
 
@@ -234,11 +258,23 @@ const ctl = net.createServer((s) => {
   s.on('error', () => stop(1));
 });
 
+const unix = net.createServer({ allowHalfOpen: true }, (s) => {
+  pendingUnix.push(s);
+  wake();
+});
+
+const port = (srv: net.Server) => (srv.address() as net.AddressInfo).port;
 let listening = 0;
 const ready = () => {
-  if (++listening < 2) return;
-  const port = (srv: net.Server) => (srv.address() as net.AddressInfo).port;
-  process.stdout.write(`ports ${port(ctl)} ${port(data)}\n`);
+  if (++listening < 3) return;
+  DatagramPeers.start(dir, new Set([port(ctl), port(data)])).then(
+    (d) => {
+      datagrams = d;
+      process.stdout.write(`ports ${port(ctl)} ${port(data)} ${dir}\n`);
+    },
+    stop.bind(null, 3),
+  );
 };
 ctl.listen(0, '127.0.0.1', ready);
 data.listen(0, '127.0.0.1', ready);
+unix.listen(unixpeer, ready);
