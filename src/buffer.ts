@@ -47,8 +47,10 @@ export class Stream {
   private resumeMark = 0;
   /** Set by close(): no more fills, buffered bytes stay readable. */
   private detached = false;
-  /** shutdown('both') was called: an empty buffer reads as the end of stream. */
+  /** shutdown was called: an empty buffer reads as the end of stream (what arrives later is still read). */
   readShut = false;
+  /** The error the worker published (a reset) was reported once: from now on the stream reads as ended. */
+  private errorTaken = false;
 
   constructor(
     readonly sab: SharedArrayBuffer,
@@ -64,6 +66,16 @@ export class Stream {
   /** Stop reading from the worker; what is already in LuaSocket's buffer stays. */
   detach(): void {
     this.detached = true;
+  }
+
+  /**
+   * The socket's pending error, as the kernel keeps it until one call reads it: the first
+   * receive that reaches it, a send, or getoption('error') takes it (0: none, or taken).
+   */
+  takeError(): number {
+    if (this.errorTaken || (Atomics.load(this.hdr, Hdr.RX_FLAGS) & RxFlag.ERROR) === 0) return 0;
+    this.errorTaken = true;
+    return Atomics.load(this.hdr, Hdr.RX_ERR) || ErrCode.CLOSED;
   }
 
   /** LuaSocket's dirty(): unconsumed bytes in its own buffer (not the kernel's). */
@@ -168,7 +180,7 @@ export class Stream {
         this.last = (this.last + n) >>> 0;
         return 0;
       }
-      if (flags & RxFlag.ERROR) return Atomics.load(this.hdr, Hdr.RX_ERR) || ErrCode.CLOSED;
+      if (flags & RxFlag.ERROR) return this.takeError() || ErrCode.CLOSED;
       if (flags & RxFlag.EOF) return ErrCode.CLOSED;
       if (this.readShut) {
         // After shutdown('both') what is queued is returned, then the end of the stream.

@@ -55,6 +55,7 @@ export function errnoText(errno: number): string {
 export function errText(code: number): string {
   switch (code) {
     case ErrCode.CLOSED:
+    case ErrCode.RESET:
       return 'closed';
     case ErrCode.TIMEOUT:
       return 'timeout';
@@ -75,6 +76,7 @@ export function errCodeOf(err: NodeJS.ErrnoException): number {
     case 'ECONNREFUSED':
       return ErrCode.REFUSED;
     case 'ECONNRESET':
+      return ErrCode.RESET;
     case 'ECONNABORTED':
     case 'EPIPE':
     case 'ERR_STREAM_DESTROYED':

@@ -131,6 +131,11 @@ export const ErrCode = {
   UNKNOWN: 4,
   /** receive with a maxsize: the payload would exceed it (upstream PR #463). */
   OVERSIZED: 5,
+  /**
+   * The peer reset the connection (ECONNRESET): LuaSocket's text is 'closed' too, but it is
+   * an error, reported once (a '*a' that meets it fails), then the stream reads as ended.
+   */
+  RESET: 6,
   ERRNO_BASE: 1000,
 } as const;
 

@@ -23,6 +23,8 @@ export type SelectResult<T> = [T[], T[]] | [T[], T[], 'timeout'];
 interface Entry<T> {
   v: T;
   fd: number;
+  /** Where it is listed among ready objects (its descriptor, for objects not of this package). */
+  order: number;
 }
 
 function fdOf(v: object): number {
@@ -47,11 +49,12 @@ function readSet<T>(t: unknown, n: number): Entry<T>[] {
     if (typeof v !== 'object' && typeof v !== 'function') continue;
     // Our objects take part while they have a socket, even one whose descriptor the engine cannot show.
     if (v instanceof SocketObject) {
-      if (v.readiness() !== null) out.push({ v: v as T, fd: fdOf(v) });
+      const r = v.readiness();
+      if (r !== null) out.push({ v: v as T, fd: fdOf(v), order: r.order });
       continue;
     }
     const fd = fdOf(v);
-    if (fd >= 0) out.push({ v: v as T, fd });
+    if (fd >= 0) out.push({ v: v as T, fd, order: fd });
   }
   return out;
 }
@@ -65,11 +68,11 @@ function isDirty(v: unknown): boolean {
   return b !== null && b !== undefined && b !== false;
 }
 
-/** One representative per descriptor (the later element wins), in ascending descriptor order. */
+/** One representative per descriptor (the later element wins), in LuaSocket's order (ascending descriptor). */
 function byFd<T>(entries: Entry<T>[]): Entry<T>[] {
   const m = new Map<unknown, Entry<T>>();
   for (const e of entries) m.set(e.fd >= 0 ? e.fd : e.v, e);
-  return [...m.values()].sort((a, b) => a.fd - b.fd);
+  return [...m.values()].sort((a, b) => a.order - b.order);
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));

@@ -34,7 +34,7 @@ export abstract class StreamObject<D extends Data = string, H extends DataHandle
   protected handle: H | null;
   /** The receive side, once started; it outlives close() so buffered input stays readable. */
   protected stream: Stream | null = null;
-  /** shutdown('both') was called: once the buffer is empty, reads see the end of the stream. */
+  /** shutdown('receive'/'both') was called: once the buffer is empty, reads see the end of the stream. */
   #readShut = false;
   protected readonly stats: Stats = { received: 0, sent: 0 };
   /** What the engine handle shares with this object (engine/types.ts Owner). */
@@ -164,6 +164,9 @@ export abstract class StreamObject<D extends Data = string, H extends DataHandle
     if (start > end) return [start - 1];
     const h = this.handle;
     if (h === null) return [null, 'closed', start - 1];
+    // A pending error (the peer reset) is taken by the first call that meets it, as in the kernel.
+    const pending = this.stream?.takeError() ?? 0;
+    if (pending) return [null, this.errorText(pending, 'send'), start - 1];
     let sent: number;
     let err: number;
     try {
@@ -240,7 +243,8 @@ export abstract class StreamObject<D extends Data = string, H extends DataHandle
     this.check('shutdown', 'client');
     const how = checkOption(getArg(args, 0), 1, 'shutdown', ['both', 'send', 'receive'] as const, 'both');
     this.handle?.shutdown(how);
-    if (how === 'both') {
+    // Reads go on with what is queued, then see the end; what arrives later is still read.
+    if (how !== 'send') {
       this.#readShut = true;
       if (this.stream) this.stream.readShut = true;
     }

@@ -8,6 +8,7 @@ import { arg, checkString, optNumber } from './args.js';
 import type { Encoding } from './buffer.js';
 import type { Engine, Family, InetAddress, Readiness, StreamHandle } from './engine/types.js';
 import { WorkerDeadError } from './engine/worker-link.js';
+import { errText } from './errors.js';
 import { type FamilyName, familyName, type InetEndpoint, tryBind, tryConnect } from './inet.js';
 import type { Data, Fail, Ok } from './object.js';
 import { type GetResult, getOption, type SetResult, setOption } from './options.js';
@@ -193,7 +194,11 @@ export class TcpSocket<D extends Data = string> extends StreamObject<D, StreamHa
   getoption(name: string): GetResult;
   getoption(...args: unknown[]): GetResult {
     this.check('getoption');
-    return getOption(this.handle, checkString(arg(args, 0), 1, 'getoption'));
+    const name = checkString(arg(args, 0), 1, 'getoption');
+    // SO_ERROR takes the pending error the worker already read off the socket (a reset).
+    const pending = name === 'error' && this.handle !== null ? (this.stream?.takeError() ?? 0) : 0;
+    if (pending) return [errText(pending)];
+    return getOption(this.handle, name);
   }
 
   setoption(name: string, value?: OptionArgument | Record<string, unknown>): SetResult;

@@ -8,10 +8,14 @@
  * sockets a node:net server accepted cannot, and read through 'data' events ('flowing').
  */
 import type { Socket } from 'node:net';
+import { constants } from 'node:os';
 import { errCodeOf } from '../src/errors.js';
+import { native } from '../src/native.js';
 import { ErrCode, Hdr, Layout, RX_RING_BYTES, RxFlag } from '../src/protocol.js';
 
 /** Below this much contiguous room, reads go to the spill buffer instead of the ring. */
+const { ECONNRESET } = constants.errno;
+
 const MIN_DIRECT_READ = 16 * 1024;
 const SPILL_BYTES = 64 * 1024;
 
@@ -128,7 +132,12 @@ export class Connection {
     this.mode = mode;
     if (mode === 'flowing') socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => {
-      this.eofSeen = true;
+      // libuv reports the end of the stream when the peer's reset comes with the last
+      // bytes (hang-up after a partial read); the kernel still holds the reset as the
+      // socket's error, which LuaSocket's next recv would return.
+      const pending = this.diverted ? 0 : pendingError(socket);
+      if (pending) this.errSeen = pending;
+      else this.eofSeen = true;
       if (this.diverted) this.diverted(null);
       else this.publishRx();
     });
@@ -271,4 +280,13 @@ export class Connection {
     Atomics.notify(this.hdr, Hdr.RX_TAIL);
     if (destroySocket) this.socket.destroy();
   }
+}
+
+/** The socket's pending error (SO_ERROR, read through the native helper when it loaded) as an ErrCode, or 0. */
+function pendingError(socket: Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
+  if (native === null || typeof fd !== 'number' || fd < 0) return 0;
+  const errno = native.getSocketError(fd);
+  if (errno <= 0) return 0;
+  return errno === ECONNRESET ? ErrCode.RESET : ErrCode.ERRNO_BASE + errno;
 }

@@ -38,6 +38,12 @@ export type Resolved = { ok: true; list: InetAddress[] } | { ok: false; err: str
 
 /** select's view of one object. */
 export interface Readiness {
+  /**
+   * Where select lists the object among ready ones (LuaSocket: ascending descriptor). The
+   * descriptor where there is one; the portable engine, whose sockets may have none yet,
+   * numbers them in creation order, as the kernel's lowest-free descriptors mostly do.
+   */
+  order: number;
   readable: boolean;
   writable: boolean;
   /** The link whose wake word signals a change of this readiness; null when only polling can tell. */

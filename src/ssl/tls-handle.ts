@@ -141,14 +141,15 @@ export class TlsHandle implements DataHandle, RxHost {
 
   readiness(): Readiness {
     const link = this.link;
-    if (this.#closed) return { readable: false, writable: false, link };
+    const order = this.fd;
+    if (this.#closed) return { order, readable: false, writable: false, link };
     const s = this.#state();
     // Before and during the handshake: ready once it settled, so a select loop can go on.
-    if (s === State.IDLE) return { readable: false, writable: true, link };
-    if (s === State.CONNECTING) return { readable: false, writable: false, link };
-    if (s === State.FAILED || this.#waitingHandshake) return { readable: true, writable: true, link };
+    if (s === State.IDLE) return { order, readable: false, writable: true, link };
+    if (s === State.CONNECTING) return { order, readable: false, writable: false, link };
+    if (s === State.FAILED || this.#waitingHandshake) return { order, readable: true, writable: true, link };
     this.#tx ??= new TxRing(this.#sab);
     const stream = this.#stream ?? this.reader(this.owner.tm);
-    return { readable: stream?.osReadable() ?? true, writable: this.#tx.writable(), link };
+    return { order, readable: stream?.osReadable() ?? true, writable: this.#tx.writable(), link };
   }
 }

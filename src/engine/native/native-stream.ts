@@ -246,14 +246,16 @@ export class NativeStream implements StreamHandle, RxHost {
     const fd = this.#fd;
     const link = this.#link;
     const s = this.#stream;
-    if (fd < 0) return { readable: false, writable: false, link };
+    if (fd < 0) return { order: fd, readable: false, writable: false, link };
     // A listener: the kernel's accept queue is the truth, and only polling can tell.
-    if (this.#listening) return { readable: (pollNow(fd, POLLIN) & POLLIN) !== 0, writable: false, link: null };
+    if (this.#listening) return { order: fd, readable: (pollNow(fd, POLLIN) & POLLIN) !== 0, writable: false, link: null };
     if (s && link?.isDead()) this.recover();
+    // select(2)'s sets: hang-up and error count as readable, error as writable (a socket that
+    // is not connected yet polls hang-up: LuaSocket reports a fresh master in both).
     const writable = (pollNow(fd, POLLOUT) & (POLLOUT | POLLERR | POLLHUP)) !== 0;
     // Not read by the worker (yet): the kernel's answer is the whole truth.
-    if (s === null) return { readable: (pollNow(fd, POLLIN) & POLLIN) !== 0, writable, link: null };
-    return { readable: s.osReadable(), writable, link: this.#link };
+    if (s === null) return { order: fd, readable: (pollNow(fd, POLLIN) & (POLLIN | POLLERR | POLLHUP)) !== 0, writable, link: null };
+    return { order: fd, readable: s.osReadable(), writable, link: this.#link };
   }
 }
 

@@ -31,6 +31,9 @@ function headerOnly(): SharedArrayBuffer {
   return sab;
 }
 
+/** Creation order of handles: select's order for sockets that may have no descriptor yet. */
+let created = 0;
+
 /** Closes the worker's socket of an object the script dropped without close(). */
 const orphans = new FinalizationRegistry<{ link: WorkerLink; id: number }>(({ link, id }) => link.post({ op: 'close', id }));
 
@@ -53,6 +56,7 @@ export class PortableStream implements StreamHandle, RxHost {
   /** A descriptor number given to setfd (the worker's socket stays this object's). */
   #fdOverride: number | null = null;
   readonly #options: PortableOptions;
+  readonly #order = ++created;
 
   constructor(
     readonly family: Family,
@@ -216,6 +220,9 @@ export class PortableStream implements StreamHandle, RxHost {
     const err = this.#connected(tm);
     if (err) return [0, err];
     if (this.#writeShut) return [0, ErrCode.CLOSED];
+    // The socket's pending error (a reset the worker read) goes to this send, as in the kernel.
+    const pending = this.reader(tm)?.takeError() ?? 0;
+    if (pending) return [0, pending];
     this.#tx ??= new TxRing(this.#sab as SharedArrayBuffer);
     return this.#tx.send(data, tm, this.link);
   }
@@ -255,9 +262,13 @@ export class PortableStream implements StreamHandle, RxHost {
   getoption(name: OptionName): OptionRead {
     if (this.#phase === 'closed') return { err: 'getsockopt failed' };
     if (name === 'error') {
-      if (this.#state() !== State.FAILED || this.#errorTaken) return { none: true };
-      this.#errorTaken = true;
-      return { value: errText(Atomics.load(this.#hdr as Int32Array, Hdr.STATE_ERR)) };
+      if (this.#state() === State.FAILED && !this.#errorTaken) {
+        this.#errorTaken = true;
+        return { value: errText(Atomics.load(this.#hdr as Int32Array, Hdr.STATE_ERR)) };
+      }
+      // A reset the worker read off the connection is the socket's pending error.
+      const pending = this.#state() === State.CONNECTED ? (this.reader(this.owner.tm)?.takeError() ?? 0) : 0;
+      return pending ? { value: errText(pending) } : { none: true };
     }
     return this.#options.get(name, this.#phase === 'listening' || this.#bound !== null);
   }
@@ -302,15 +313,17 @@ export class PortableStream implements StreamHandle, RxHost {
   readiness(): Readiness {
     const link = this.link;
     const hdr = this.#hdr;
-    if (hdr === null || this.#phase === 'closed' || this.#phase === 'fresh' || this.#phase === 'bound') {
-      return { readable: false, writable: false, link };
-    }
+    // A socket that is neither connected nor listening polls hang-up in the kernel: select
+    // reports it readable and writable, as LuaSocket does for a fresh or bound master.
+    const order = this.#order;
+    if (this.#phase === 'fresh' || this.#phase === 'bound') return { order, readable: true, writable: true, link };
+    if (hdr === null || this.#phase === 'closed') return { order, readable: false, writable: false, link };
     const s = Atomics.load(hdr, Hdr.STATE);
-    if (this.#phase === 'listening') return { readable: Atomics.load(hdr, Hdr.PENDING) > 0, writable: false, link };
-    if (s === State.CONNECTING) return { readable: false, writable: false, link };
-    if (s === State.FAILED) return { readable: true, writable: true, link };
+    if (this.#phase === 'listening') return { order, readable: Atomics.load(hdr, Hdr.PENDING) > 0, writable: false, link };
+    if (s === State.CONNECTING) return { order, readable: false, writable: false, link };
+    if (s === State.FAILED) return { order, readable: true, writable: true, link };
     this.#tx ??= new TxRing(this.#sab as SharedArrayBuffer);
     const stream = this.#stream ?? this.reader(this.owner.tm);
-    return { readable: stream?.osReadable() ?? true, writable: this.#tx.writable(), link };
+    return { order, readable: stream?.osReadable() ?? true, writable: this.#tx.writable(), link };
   }
 }
