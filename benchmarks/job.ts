@@ -5,9 +5,9 @@
  *
  *   <client> <workload> <port> <count> <warmup> <seed>
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
-export const WORKLOAD_IDS = ['echo', 'lines', 'bulk', 'bulkall', 'send', 'connect', 'accept', 'startup'] as const;
+export const WORKLOAD_IDS = ['echo', 'lines', 'bulk', 'bulkall', 'send', 'sendbuf', 'connect', 'accept', 'startup'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export interface Job {
@@ -36,8 +36,14 @@ export interface Report {
   text?: string;
   /** echo: one entry per timed round trip, microseconds. */
   latenciesUs?: number[];
+  /** echo: the tick of the clock the latencies were read from, microseconds (0: fine enough). */
+  clockTickUs?: number;
   /** Peak resident set size of the client process (VmHWM), KiB. */
   hwmKiB: number;
+  /** This package's clients: was the native addon loaded into the process? */
+  addonLoaded?: boolean;
+  /** CPU time (user + system) over the run, seconds: the main thread, and the others, busiest first. */
+  cpu?: { mainS: number; othersS: number[] };
 }
 
 /** The first stdout line of an accept client: the port it listens on. */
@@ -48,7 +54,7 @@ export interface ListeningLine {
 export const HOST = '127.0.0.1';
 /** Socket timeout of every blocking call in a client: a stuck run fails instead of hanging. */
 export const CLIENT_TIMEOUT_S = 10;
-/** Bulk chunk size (W3 receive size and W4 send size). */
+/** Bulk chunk size (W3 receive size and W4 send size: a string for 'send', a Buffer for 'sendbuf'). */
 export const CHUNK = 65536;
 
 export function parseJob(argv: string[]): Job {
@@ -65,6 +71,11 @@ export function jobArgs(job: Job): string[] {
 export function peakRssKiB(): number {
   const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) : 0;
+}
+
+/** Is a shared object whose path contains `name` mapped into this process? */
+export function mapped(name: string): boolean {
+  return readFileSync('/proc/self/maps', 'utf8').includes(name);
 }
 
 /** VmRSS of this process in KiB. */
@@ -88,6 +99,7 @@ export function requestLine(job: Job): string {
     case 'bulkall':
       return `BULK ${job.count}\n`;
     case 'send':
+    case 'sendbuf':
       return `SINK ${job.count}\n`;
     default:
       return '';
@@ -97,12 +109,41 @@ export function requestLine(job: Job): string {
 /** Runs a client's workload function and prints its report as the last stdout line. */
 export async function runClient(run: (job: Job) => Report | Promise<Report>): Promise<void> {
   let report: Report;
+  const before = threadCpu();
   try {
     report = await run(parseJob(process.argv.slice(2)));
+    report.cpu = cpuSince(before);
   } catch (e) {
     report = failed(e);
   }
   process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+/** utime + stime of a /proc stat line, in seconds (USER_HZ is 100 on Linux). */
+export function statCpuSeconds(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** CPU seconds used so far by each thread of this process, by thread id. */
+function threadCpu(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      out.set(Number(tid), statCpuSeconds(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+
+function cpuSince(before: Map<number, number>): { mainS: number; othersS: number[] } {
+  const now = threadCpu();
+  const used = (tid: number, s: number) => Math.round((s - (before.get(tid) ?? 0)) * 100) / 100;
+  const main = used(process.pid, now.get(process.pid) ?? 0);
+  const others = [...now].filter(([tid]) => tid !== process.pid).map(([tid, s]) => used(tid, s));
+  return { mainS: main, othersS: others.filter((s) => s > 0).sort((a, b) => b - a) };
 }
 
 /** Prints the listening line of an accept client. */

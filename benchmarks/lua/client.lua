@@ -72,7 +72,8 @@ function run.echo()
   end
   local seconds = gettime() - t0
   c:close()
-  return { seconds = seconds, done = warmup + count, bytes = 4 * (warmup + count), latenciesUs = lat }
+  -- gettime() is gettimeofday(): whole microseconds (the harness interpolates within a tick).
+  return { seconds = seconds, done = warmup + count, bytes = 4 * (warmup + count), latenciesUs = lat, clockTickUs = 1 }
 end
 
 function run.lines()
@@ -179,6 +180,22 @@ function run.startup()
   return { seconds = seconds, done = 1, bytes = 0 }
 end
 
+-- Lua has one kind of string: W4b (a Buffer in JavaScript) is the same job here.
+run.sendbuf = run.send
+
+-- CPU seconds (user + system) of this process so far, from /proc (USER_HZ = 100).
+local function cpu_seconds()
+  local f = io.open("/proc/self/stat", "r")
+  if not f then return 0 end
+  local stat = f:read("a")
+  f:close()
+  local rest = stat:match("%) (.*)$") or ""
+  local fields = {}
+  for x in rest:gmatch("%S+") do fields[#fields + 1] = x end
+  return ((tonumber(fields[12]) or 0) + (tonumber(fields[13]) or 0)) / 100
+end
+
+local cpu_before = cpu_seconds()
 local ok, report = pcall(function()
   local fn = run[workload]
   if not fn then error("unknown workload '" .. tostring(workload) .. "'") end
@@ -190,4 +207,5 @@ else
   report = { ok = false, error = tostring(report), seconds = 0, done = 0, bytes = 0 }
 end
 report.hwmKiB = peak_rss_kib()
+report.cpu = { mainS = cpu_seconds() - cpu_before }
 io.stdout:write(encode(report), "\n")
