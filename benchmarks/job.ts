@@ -42,8 +42,8 @@ export interface Report {
   hwmKiB: number;
   /** This package's clients: was the native addon loaded into the process? */
   addonLoaded?: boolean;
-  /** CPU time (user + system) over the run, seconds: the main thread, and the others, busiest first. */
-  cpu?: { mainS: number; othersS: number[] };
+  /** Time on and waiting for a CPU over the run (start-up and connect included). */
+  cpu?: CpuUse;
 }
 
 /** The first stdout line of an accept client: the port it listens on. */
@@ -109,7 +109,7 @@ export function requestLine(job: Job): string {
 /** Runs a client's workload function and prints its report as the last stdout line. */
 export async function runClient(run: (job: Job) => Report | Promise<Report>): Promise<void> {
   let report: Report;
-  const before = threadCpu();
+  const before = threadTimes();
   try {
     report = await run(parseJob(process.argv.slice(2)));
     report.cpu = cpuSince(before);
@@ -119,18 +119,24 @@ export async function runClient(run: (job: Job) => Report | Promise<Report>): Pr
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 
-/** utime + stime of a /proc stat line, in seconds (USER_HZ is 100 on Linux). */
-export function statCpuSeconds(stat: string): number {
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+/** Per thread: seconds on a CPU, seconds runnable but waiting for one, and times it was scheduled in (/proc schedstat). */
+export interface ThreadTime {
+  runS: number;
+  waitS: number;
+  slices: number;
 }
 
-/** CPU seconds used so far by each thread of this process, by thread id. */
-function threadCpu(): Map<number, number> {
-  const out = new Map<number, number>();
+/** A /proc/.../schedstat line: nanoseconds run, nanoseconds waited on a run queue, time slices. */
+export function parseSchedstat(line: string): ThreadTime {
+  const [run, wait, slices] = line.trim().split(/\s+/).map(Number);
+  return { runS: (run ?? 0) / 1e9, waitS: (wait ?? 0) / 1e9, slices: slices ?? 0 };
+}
+
+function threadTimes(): Map<number, ThreadTime> {
+  const out = new Map<number, ThreadTime>();
   for (const tid of readdirSync('/proc/self/task')) {
     try {
-      out.set(Number(tid), statCpuSeconds(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8')));
+      out.set(Number(tid), parseSchedstat(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8')));
     } catch {
       // The thread ended meanwhile.
     }
@@ -138,12 +144,23 @@ function threadCpu(): Map<number, number> {
   return out;
 }
 
-function cpuSince(before: Map<number, number>): { mainS: number; othersS: number[] } {
-  const now = threadCpu();
-  const used = (tid: number, s: number) => Math.round((s - (before.get(tid) ?? 0)) * 100) / 100;
-  const main = used(process.pid, now.get(process.pid) ?? 0);
-  const others = [...now].filter(([tid]) => tid !== process.pid).map(([tid, s]) => used(tid, s));
-  return { mainS: main, othersS: others.filter((s) => s > 0).sort((a, b) => b - a) };
+/** Threads' time over a run: the main thread, and the others (busiest first), rounded to 0.1 ms. */
+export interface CpuUse {
+  main: ThreadTime;
+  others: ThreadTime[];
+}
+
+const ms01 = (s: number) => Math.round(s * 1e4) / 1e4;
+
+function cpuSince(before: Map<number, ThreadTime>): CpuUse {
+  const used = (tid: number, t: ThreadTime): ThreadTime => {
+    const b = before.get(tid) ?? { runS: 0, waitS: 0, slices: 0 };
+    return { runS: ms01(t.runS - b.runS), waitS: ms01(t.waitS - b.waitS), slices: t.slices - b.slices };
+  };
+  const now = threadTimes();
+  const main = used(process.pid, now.get(process.pid) ?? { runS: 0, waitS: 0, slices: 0 });
+  const others = [...now].filter(([tid]) => tid !== process.pid).map(([tid, t]) => used(tid, t));
+  return { main, others: others.filter((t) => t.runS > 0).sort((x, y) => y.runS - x.runS) };
 }
 
 /** Prints the listening line of an accept client. */

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { statCpuSeconds } from './job.js';
+import { parseSchedstat, type ThreadTime } from './job.js';
 import { type Spawned, start } from './processes.js';
 
 /** benchmarks/ in the source tree (this file runs from dist/benchmarks/). */
@@ -64,12 +64,12 @@ export class PeerServer {
     return new PeerServer(proc, Number(m[1]), Number(m[2]));
   }
 
-  /** CPU seconds the peer has used so far (user + system). */
-  cpuSeconds(): number {
+  /** The peer's time on and waiting for a CPU so far (it has one thread). */
+  cpuTime(): ThreadTime {
     try {
-      return statCpuSeconds(readFileSync(`/proc/${this.proc.child.pid}/stat`, 'utf8'));
+      return parseSchedstat(readFileSync(`/proc/${this.proc.child.pid}/schedstat`, 'utf8'));
     } catch {
-      return Number.NaN;
+      return { runS: Number.NaN, waitS: Number.NaN, slices: Number.NaN };
     }
   }
 

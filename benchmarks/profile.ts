@@ -1,22 +1,29 @@
 /**
- * Where the time goes: runs one workload with this package's client under
- * `node --cpu-prof` (Node 20 writes one profile per thread: the caller and its I/O
- * worker) and prints, per thread, the functions with the most self time. With
- * --syscalls it also counts the system calls of this package and of LuaSocket doing the
- * same job (strace -f -c), per unit of work.
+ * Where the time goes, for one workload:
+ *  1. plain runs of this package and of LuaSocket doing the same job, with each thread's
+ *     time on a CPU and waiting for one (/proc schedstat), and the peer's;
+ *  2. a run under `node --cpu-prof` (Node 20 writes one profile per thread: the caller
+ *     and its I/O worker): the functions with the most self time, per thread;
+ *  3. with --perf, `perf record` of both clients: on-CPU samples per thread, native code
+ *     and kernel included (what --cpu-prof shows as one JS frame or as "(idle)");
+ *  4. with --syscalls, `strace -f -c` of both: system calls per unit of work.
  *
  *   npm run bench -- --profile W3 [--engine native|portable] [--seconds 2] [--top 15]
- *                                 [--syscalls] [--keep DIR]
+ *                                 [--syscalls] [--perf] [--keep DIR]
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { client, type Engine } from './clients.js';
+import type { ThreadTime } from './job.js';
 import { measurePairs, PLANS } from './pairs.js';
 import { buildPeer, PeerServer } from './peer.js';
 import { Runner, type RunRecord } from './runner.js';
+import { have, perfThreads, renderThreads, syscallCounts } from './tracers.js';
 import { WORKLOADS, type Workload } from './workloads.js';
+
+const USAGE = 'npm run bench -- --profile W3 [--engine native|portable] [--seconds 2] [--top 15] [--syscalls] [--perf] [--keep DIR]';
 
 interface ProfileNode {
   id: number;
@@ -48,6 +55,7 @@ interface ProfileOptions {
   seconds: number;
   top: number;
   syscalls: boolean;
+  perf: boolean;
   keep: string | null;
 }
 
@@ -68,6 +76,7 @@ function parse(argv: string[]): ProfileOptions {
     seconds: Number(value('--seconds') ?? 2),
     top: Number(value('--top') ?? 15),
     syscalls: argv.includes('--syscalls'),
+    perf: argv.includes('--perf'),
     keep: value('--keep') ?? null,
   };
 }
@@ -87,38 +96,52 @@ function printProfiles(dir: string, title: string, top: number): void {
   }
 }
 
-/** Wall time and CPU time per thread of plain (unprofiled) runs of the same job. */
+/**
+ * Plain (unprofiled) runs of the same job: wall time, and per thread the time on a CPU,
+ * the time runnable but waiting for one, and how often it was scheduled in, in all and
+ * per unit of work. Client threads count over the process's life (start-up included),
+ * the peer over the run.
+ */
 function cpuTable(w: Workload, runs: RunRecord[]): string {
-  const lines = ['client      wall s   rate        main thread CPU s   other threads CPU s (busiest first)   peer CPU s'];
+  const unit = w.unit === 'bytes' ? 'MiB' : w.unit.replace(/s$/, '');
+  const units = (r: RunRecord) => (w.unit === 'bytes' ? r.count / 2 ** 20 : r.count + w.warmup);
+  const sum = (ts: ThreadTime[]) =>
+    ts.reduce((a, x) => ({ runS: a.runS + x.runS, waitS: a.waitS + x.waitS, slices: a.slices + x.slices }), ZERO);
+  const lines = [
+    `${'client'.padEnd(9)} ${'wall s'.padStart(7)}  ${'thread'.padEnd(22)} ${'CPU s'.padStart(7)} ${'queued s'.padStart(8)} ${'runs'.padStart(8)}   per ${unit}: CPU us, runs`,
+  ];
   for (const r of runs) {
     const c = r.cpu;
-    const rate = w.unit === 'bytes' ? `${(r.count / 1e6 / r.seconds).toFixed(0)} MB/s` : `${(r.count / r.seconds).toFixed(0)}/s`;
-    const others = c ? c.othersS.slice(0, 3).join(' ') || '0' : '?';
-    lines.push(
-      `${r.client.padEnd(10)} ${r.seconds.toFixed(3).padStart(7)}   ${rate.padEnd(11)} ${String(c?.mainS ?? '?').padStart(17)}   ${others.padEnd(37)} ${String(c?.peerS ?? '?').padStart(10)}`,
-    );
+    if (!c) continue;
+    const [busiest, ...rest] = c.others;
+    const rows: [string, ThreadTime | undefined][] = [
+      ['main thread', c.main],
+      ['busiest other thread', busiest],
+      [`other ${rest.length} threads`, rest.length ? sum(rest) : undefined],
+      ['peer (C, 1 thread)', c.peer],
+    ];
+    let first = true;
+    for (const [name, t] of rows) {
+      if (!t) continue;
+      const n = units(r);
+      const per = `${((t.runS * 1e6) / n).toFixed(2).padStart(9)} ${(t.slices / n).toFixed(3).padStart(8)}`;
+      const head = first ? `${r.client.padEnd(9)} ${r.seconds.toFixed(3).padStart(7)}` : ' '.repeat(17);
+      lines.push(
+        `${head}  ${name.padEnd(22)} ${t.runS.toFixed(3).padStart(7)} ${t.waitS.toFixed(3).padStart(8)} ${String(t.slices).padStart(8)}   ${per}`,
+      );
+      first = false;
+    }
   }
-  lines.push('(CPU over the whole client process, start-up and connect included; 10 ms ticks)');
   return lines.join('\n');
 }
 
-/** strace -f -c of one run: calls per syscall, divided by the job's units. */
-async function syscallCounts(runner: Runner, w: Workload, id: 'lua' | Engine, count: number, dir: string): Promise<Map<string, number>> {
-  const out = join(dir, `strace-${id}.txt`);
-  const base = client(id);
-  const traced = { ...base, command: 'strace', args: ['-f', '-c', '-o', out, base.command, ...base.args] };
-  const r = await runner.workload(w, traced, count, 1);
-  if (!r.ok) throw new Error(`the traced ${id} run failed: ${r.problems.join('; ')}`);
-  const calls = new Map<string, number>();
-  for (const line of readFileSync(out, 'utf8').split('\n')) {
-    // % time, seconds, usecs/call, calls, [errors], syscall
-    const m = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$/.exec(line);
-    if (m && m[2] !== 'total') calls.set(m[2] as string, Number(m[1]));
-  }
-  return calls;
-}
+const ZERO: ThreadTime = { runS: 0, waitS: 0, slices: 0 };
 
 export async function profile(argv: string[]): Promise<number> {
+  if (argv.includes('--help')) {
+    console.log(USAGE);
+    return 0;
+  }
   const o = parse(argv);
   const w = o.workload;
   const dir = o.keep ?? mkdtempSync(join(tmpdir(), 'luasocket-prof-'));
@@ -140,8 +163,16 @@ export async function profile(argv: string[]): Promise<number> {
     if (!run.ok) throw new Error(`the profiled run failed: ${run.problems.join('; ')}`);
     console.log(`\nprofiled run (slower than the plain one): ${run.seconds.toFixed(3)} s`);
     printProfiles(dir, `${w.title}, luasocket ${o.engine}`, o.top);
+    if (o.perf) {
+      if (!have('perf')) throw new Error('--perf needs perf (apt-get install -y linux-perf)');
+      for (const id of [o.engine, 'lua'] as const) {
+        const threads = await perfThreads(sizing, w, id, sized.count, dir, o.top);
+        const main = Math.min(...threads.map((t) => t.tid));
+        console.log(renderThreads(`perf, ${w.id}, ${id === 'lua' ? 'LuaSocket' : `luasocket ${id}`}`, threads, main));
+      }
+    }
     if (o.syscalls) {
-      if (!haveStrace()) throw new Error('--syscalls needs strace (apt-get install -y strace)');
+      if (!have('strace')) throw new Error('--syscalls needs strace (apt-get install -y strace)');
       const count = Math.max(1, Math.round(sized.count / 4));
       const lua = await syscallCounts(sizing, w, 'lua', count, dir);
       const mine = await syscallCounts(sizing, w, o.engine, count, dir);
@@ -164,12 +195,13 @@ export async function profile(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** Is strace available (for --syscalls)? */
-function haveStrace(): boolean {
-  try {
-    execFileSync('strace', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+// Also runnable on its own: node dist/benchmarks/profile.js W3 [options].
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  profile(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e instanceof Error ? e.message : e);
+      process.exit(2);
+    },
+  );
 }

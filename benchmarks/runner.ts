@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { ClientId, ClientSpec, Engine } from './clients.js';
-import { type Job, jobArgs, type ListeningLine, type Report } from './job.js';
+import { type CpuUse, type Job, jobArgs, type ListeningLine, type Report, type ThreadTime } from './job.js';
 import { delta, type LoaderResult, type PeerServer, startLoader, startSpinners } from './peer.js';
 import { runJson, start } from './processes.js';
 import { IDLE_CONNECTIONS, LOAD, type Workload } from './workloads.js';
@@ -26,8 +26,8 @@ export interface RunRecord {
   addonLoaded?: boolean;
   /** Why the run is not used (e.g. too short: the workload was sized up and rerun). */
   discarded?: string;
-  /** CPU seconds over the client's life: its main thread, its other threads (busiest first), and the peer's. */
-  cpu?: { mainS: number; othersS: number[]; peerS: number };
+  /** Time on and waiting for a CPU: the client's threads (start-up included) and the peer over the run. */
+  cpu?: CpuUse & { peer: ThreadTime };
 }
 
 /** A child that takes longer than this is killed and its run fails. */
@@ -66,7 +66,7 @@ export class Runner {
     const job: Job = { workload: w.job, port, count, warmup: w.warmup, seed: round + 1 };
     const args = this.argsOf(c, job);
     const before = await this.peer.stats();
-    const peerCpu = this.peer.cpuSeconds();
+    const peerBefore = this.peer.cpuTime();
     const spinners = w.busy ? startSpinners(this.bin, SPINNERS, CHILD_MS / 1000) : null;
     let report: Report;
     let loader: LoaderResult | undefined;
@@ -78,7 +78,12 @@ export class Runner {
     } finally {
       spinners?.stop();
     }
-    const peerS = Math.round((this.peer.cpuSeconds() - peerCpu) * 100) / 100;
+    const peerAfter = this.peer.cpuTime();
+    const peer = {
+      runS: peerAfter.runS - peerBefore.runS,
+      waitS: peerAfter.waitS - peerBefore.waitS,
+      slices: peerAfter.slices - peerBefore.slices,
+    };
     let problems = report.ok ? [] : [report.error ?? 'failed'];
     if (report.ok) {
       const problemsAt = (s: typeof before) => w.check({ job, report, peer: delta(s, before), loader });
@@ -98,7 +103,8 @@ export class Runner {
         problems,
         figures,
         addonLoaded: report.addonLoaded,
-        cpu: report.cpu ? { mainS: report.cpu.mainS, othersS: report.cpu.othersS ?? [], peerS } : undefined,
+        // Lua has one thread and reports no others.
+        cpu: report.cpu ? { main: report.cpu.main, others: report.cpu.others ?? [], peer } : undefined,
       },
       first ? `${compactNumber(figures[first.key])} ${first.label}` : '',
     );

@@ -183,19 +183,16 @@ end
 -- Lua has one kind of string: W4b (a Buffer in JavaScript) is the same job here.
 run.sendbuf = run.send
 
--- CPU seconds (user + system) of this process so far, from /proc (USER_HZ = 100).
-local function cpu_seconds()
-  local f = io.open("/proc/self/stat", "r")
-  if not f then return 0 end
-  local stat = f:read("a")
+-- Seconds on a CPU, seconds waiting for one and times scheduled in, from /proc schedstat.
+local function thread_time()
+  local f = io.open("/proc/self/schedstat", "r")
+  if not f then return 0, 0, 0 end
+  local run, wait, slices = f:read("n", "n", "n")
   f:close()
-  local rest = stat:match("%) (.*)$") or ""
-  local fields = {}
-  for x in rest:gmatch("%S+") do fields[#fields + 1] = x end
-  return ((tonumber(fields[12]) or 0) + (tonumber(fields[13]) or 0)) / 100
+  return (run or 0) / 1e9, (wait or 0) / 1e9, slices or 0
 end
 
-local cpu_before = cpu_seconds()
+local run_before, wait_before, slices_before = thread_time()
 local ok, report = pcall(function()
   local fn = run[workload]
   if not fn then error("unknown workload '" .. tostring(workload) .. "'") end
@@ -207,5 +204,6 @@ else
   report = { ok = false, error = tostring(report), seconds = 0, done = 0, bytes = 0 }
 end
 report.hwmKiB = peak_rss_kib()
-report.cpu = { mainS = cpu_seconds() - cpu_before }
+local run_after, wait_after, slices_after = thread_time()
+report.cpu = { main = { runS = run_after - run_before, waitS = wait_after - wait_before, slices = slices_after - slices_before } }
 io.stdout:write(encode(report), "\n")
