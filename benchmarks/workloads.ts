@@ -240,7 +240,7 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     id: 'start-up',
-    title: 'start-up: import to first loopback connect',
+    title: 'start-up: import to first loopback connect (Lua, node:net: the connect alone)',
     job: 'startup',
     port: 'service',
     busy: false,
