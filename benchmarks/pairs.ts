@@ -20,7 +20,7 @@ export interface Plan {
 }
 
 export const PLANS: Record<Mode, Plan> = {
-  quick: { mode: 'quick', pairs: 5, minSeconds: 1, aimSeconds: 1.2 },
+  quick: { mode: 'quick', pairs: 5, minSeconds: 1, aimSeconds: 1.1 },
   full: { mode: 'full', pairs: 9, minSeconds: 2, aimSeconds: 2.4 },
 };
 
