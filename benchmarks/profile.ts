@@ -152,7 +152,7 @@ export async function profile(argv: string[]): Promise<number> {
     // Size the run as the bench would, for --seconds, from the package's own rate.
     const sizing = new Runner(bin, peer);
     const base = client(o.engine);
-    const plan = { ...PLANS.quick, pairs: 1, minSeconds: 0, aimSeconds: o.seconds };
+    const plan = { ...PLANS.quick, pairs: 1, minSeconds: 0.8 * o.seconds, aimSeconds: o.seconds };
     const [sized] = await measurePairs(sizing, { ...w, size: { ...w.size, same: false } }, [base], plan);
     if (!sized?.ok) throw new Error(`the sizing run failed: ${sized?.problems.join('; ')}`);
     const lua = await sizing.workload(w, client('lua'), sized.count, 1);
