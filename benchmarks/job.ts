@@ -5,9 +5,9 @@
  *
  *   <client> <workload> <port> <count> <warmup> <seed>
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
-export const WORKLOAD_IDS = ['echo', 'lines', 'bulk', 'bulkall', 'send', 'connect', 'accept', 'startup'] as const;
+export const WORKLOAD_IDS = ['echo', 'lines', 'bulk', 'bulkall', 'send', 'sendbuf', 'connect', 'accept', 'startup'] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export interface Job {
@@ -36,8 +36,14 @@ export interface Report {
   text?: string;
   /** echo: one entry per timed round trip, microseconds. */
   latenciesUs?: number[];
+  /** echo: the tick of the clock the latencies were read from, microseconds (0: fine enough). */
+  clockTickUs?: number;
   /** Peak resident set size of the client process (VmHWM), KiB. */
   hwmKiB: number;
+  /** This package's clients: was the native addon loaded into the process? */
+  addonLoaded?: boolean;
+  /** Time on and waiting for a CPU over the run (start-up and connect included). */
+  cpu?: CpuUse;
 }
 
 /** The first stdout line of an accept client: the port it listens on. */
@@ -48,7 +54,7 @@ export interface ListeningLine {
 export const HOST = '127.0.0.1';
 /** Socket timeout of every blocking call in a client: a stuck run fails instead of hanging. */
 export const CLIENT_TIMEOUT_S = 10;
-/** Bulk chunk size (W3 receive size and W4 send size). */
+/** Bulk chunk size (W3 receive size and W4 send size: a string for 'send', a Buffer for 'sendbuf'). */
 export const CHUNK = 65536;
 
 export function parseJob(argv: string[]): Job {
@@ -65,6 +71,11 @@ export function jobArgs(job: Job): string[] {
 export function peakRssKiB(): number {
   const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync('/proc/self/status', 'utf8'));
   return m ? Number(m[1]) : 0;
+}
+
+/** Is a shared object whose path contains `name` mapped into this process? */
+export function mapped(name: string): boolean {
+  return readFileSync('/proc/self/maps', 'utf8').includes(name);
 }
 
 /** VmRSS of this process in KiB. */
@@ -88,6 +99,7 @@ export function requestLine(job: Job): string {
     case 'bulkall':
       return `BULK ${job.count}\n`;
     case 'send':
+    case 'sendbuf':
       return `SINK ${job.count}\n`;
     default:
       return '';
@@ -97,12 +109,58 @@ export function requestLine(job: Job): string {
 /** Runs a client's workload function and prints its report as the last stdout line. */
 export async function runClient(run: (job: Job) => Report | Promise<Report>): Promise<void> {
   let report: Report;
+  const before = threadTimes();
   try {
     report = await run(parseJob(process.argv.slice(2)));
+    report.cpu = cpuSince(before);
   } catch (e) {
     report = failed(e);
   }
   process.stdout.write(`${JSON.stringify(report)}\n`);
+}
+
+/** Per thread: seconds on a CPU, seconds runnable but waiting for one, and times it was scheduled in (/proc schedstat). */
+export interface ThreadTime {
+  runS: number;
+  waitS: number;
+  slices: number;
+}
+
+/** A /proc/.../schedstat line: nanoseconds run, nanoseconds waited on a run queue, time slices. */
+export function parseSchedstat(line: string): ThreadTime {
+  const [run, wait, slices] = line.trim().split(/\s+/).map(Number);
+  return { runS: (run ?? 0) / 1e9, waitS: (wait ?? 0) / 1e9, slices: slices ?? 0 };
+}
+
+function threadTimes(): Map<number, ThreadTime> {
+  const out = new Map<number, ThreadTime>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      out.set(Number(tid), parseSchedstat(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8')));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
+}
+
+/** Threads' time over a run: the main thread, and the others (busiest first), rounded to 0.1 ms. */
+export interface CpuUse {
+  main: ThreadTime;
+  others: ThreadTime[];
+}
+
+const ms01 = (s: number) => Math.round(s * 1e4) / 1e4;
+
+function cpuSince(before: Map<number, ThreadTime>): CpuUse {
+  const used = (tid: number, t: ThreadTime): ThreadTime => {
+    const b = before.get(tid) ?? { runS: 0, waitS: 0, slices: 0 };
+    return { runS: ms01(t.runS - b.runS), waitS: ms01(t.waitS - b.waitS), slices: t.slices - b.slices };
+  };
+  const now = threadTimes();
+  const main = used(process.pid, now.get(process.pid) ?? { runS: 0, waitS: 0, slices: 0 });
+  const others = [...now].filter(([tid]) => tid !== process.pid).map(([tid, t]) => used(tid, t));
+  return { main, others: others.filter((t) => t.runS > 0).sort((x, y) => y.runS - x.runS) };
 }
 
 /** Prints the listening line of an accept client. */

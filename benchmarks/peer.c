@@ -8,7 +8,8 @@
  *                            LINES <n> <seed>  write n generated lines, then close
  *                            BULK <bytes>      write that many bytes, then close
  *                            SINK <bytes>      read that many bytes, answer "ack <bytes>\n"
- *                          The close port accepts and closes at once.
+ *                          The close port accepts and waits for the client to close,
+ *                          then resets (no TIME_WAIT on either side).
  *                          Commands on stdin: "stats" prints the counters as one JSON
  *                          line; "quit" or end of input ends the program.
  *   peer load <port> <count> <inflight> <seconds>
@@ -101,7 +102,7 @@ static size_t make_line(uint64_t i, uint64_t seed, char *out) {
 
 /* ------------------------------------------------------------------ serve mode */
 
-enum mode { M_HEADER, M_ECHO, M_LINES, M_BULK, M_SINK, M_DRAIN };
+enum mode { M_HEADER, M_ECHO, M_LINES, M_BULK, M_SINK, M_DRAIN, M_CLOSER };
 
 struct conn {
   int fd;
@@ -275,8 +276,25 @@ static int on_bytes(struct conn *c, const char *p, size_t n) {
   return 0;
 }
 
+/* A close-port connection: the client closed (or failed); end it with a reset. The client
+ * closes first, so its side would linger in TIME_WAIT; a reset in FIN_WAIT2 ends it at
+ * once, and SO_LINGER 0 spares this side too. Without that, tens of thousands of TIME_WAIT
+ * sockets pile up over a run and every connect pays for searching past them. */
+static void closer_readable(struct conn *c) {
+  char b[64];
+  ssize_t r = recv(c->fd, b, sizeof b, 0);
+  if (r > 0 || (r < 0 && errno == EAGAIN)) return;
+  struct linger lg = {.l_onoff = 1, .l_linger = 0};
+  setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+  conn_free(c);
+}
+
 static void on_readable(struct conn *c) {
   static char buf[CHUNK];
+  if (c->mode == M_CLOSER) {
+    closer_readable(c);
+    return;
+  }
   for (;;) {
     ssize_t r = recv(c->fd, buf, sizeof buf, 0);
     if (r > 0) {
@@ -302,17 +320,17 @@ static void accept_all(int lfd, int close_at_once) {
   for (;;) {
     int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
-    if (close_at_once) {
-      stats.close_conns++;
-      close(fd);
-      continue;
-    }
-    stats.conns++;
-    set_nodelay(fd);
     struct conn *c = calloc(1, sizeof *c);
     if (!c) fail("calloc");
     c->fd = fd;
-    c->mode = M_HEADER;
+    if (close_at_once) {
+      stats.close_conns++;
+      c->mode = M_CLOSER;
+    } else {
+      stats.conns++;
+      set_nodelay(fd);
+      c->mode = M_HEADER;
+    }
     struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
     epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
   }

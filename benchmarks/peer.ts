@@ -4,10 +4,11 @@
  * loader for W6 and the low-priority spinner for the busy W1 regime.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseSchedstat, type ThreadTime } from './job.js';
 import { type Spawned, start } from './processes.js';
 
 /** benchmarks/ in the source tree (this file runs from dist/benchmarks/). */
@@ -61,6 +62,15 @@ export class PeerServer {
     const m = /^ports (\d+) (\d+)$/.exec(first);
     if (!m) throw new Error(`peer: unexpected first line '${first}'`);
     return new PeerServer(proc, Number(m[1]), Number(m[2]));
+  }
+
+  /** The peer's time on and waiting for a CPU so far (it has one thread). */
+  cpuTime(): ThreadTime {
+    try {
+      return parseSchedstat(readFileSync(`/proc/${this.proc.child.pid}/schedstat`, 'utf8'));
+    } catch {
+      return { runS: Number.NaN, waitS: Number.NaN, slices: Number.NaN };
+    }
   }
 
   async stats(): Promise<PeerStats> {

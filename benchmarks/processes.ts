@@ -37,8 +37,15 @@ export interface Spawned {
  * Starts `command args` so that it dies with the harness (`launcher` is the peer binary,
  * whose `exec` mode sets that up) and is killed after `timeoutMs`.
  */
-export function start(launcher: string, command: string, args: string[], timeoutMs: number, stdin: 'pipe' | 'ignore' = 'ignore'): Spawned {
-  const child = spawn(launcher, ['exec', command, ...args], { stdio: [stdin, 'pipe', 'pipe'] });
+export function start(
+  launcher: string,
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  stdin: 'pipe' | 'ignore' = 'ignore',
+  env: Record<string, string> = {},
+): Spawned {
+  const child = spawn(launcher, ['exec', command, ...args], { stdio: [stdin, 'pipe', 'pipe'], env: { ...process.env, ...env } });
   live.add(child);
   const lines: string[] = [];
   const waiters: { resolve: (l: string) => void; reject: (e: Error) => void }[] = [];
@@ -86,8 +93,14 @@ export function start(launcher: string, command: string, args: string[], timeout
 }
 
 /** Runs a child to completion and returns its last stdout line parsed as JSON. */
-export async function runJson<T>(launcher: string, command: string, args: string[], timeoutMs: number): Promise<T> {
-  const p = start(launcher, command, args, timeoutMs);
+export async function runJson<T>(
+  launcher: string,
+  command: string,
+  args: string[],
+  timeoutMs: number,
+  env: Record<string, string> = {},
+): Promise<T> {
+  const p = start(launcher, command, args, timeoutMs, 'ignore', env);
   const code = await p.exited;
   const last = p.lines.at(-1);
   if (last === undefined) throw new Error(`${command} ${args.join(' ')} printed nothing (exit ${code}): ${p.stderr().trim().slice(-800)}`);

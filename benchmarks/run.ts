@@ -1,68 +1,53 @@
 /**
- * The benchmark: this package side by side with the real LuaSocket 3.1.0 (Lua 5.4),
- * Node's async node:net and a naive synckit design, on the same machine, against the
- * same C peer, in the same run.
+ * The benchmark: this package (native and portable engines) side by side with the real
+ * LuaSocket 3.1.0 (Lua 5.4) and Node's async node:net, against the same C peer, in the
+ * same run, compared pair by pair (see pairs.ts and targets.ts).
  *
- *   npm run bench              quick mode: scaled-down counts, under 2 minutes
- *   npm run bench -- --full    the full counts
- *   options: --rounds N (>= 3), --only W2,W3 (workload ids), --clients lua,luasocket
+ *   npm run bench                       quick mode: 5 pairs per workload, runs >= 1 s
+ *   npm run bench -- --full             the README's figures: 9 pairs, runs >= 2 s
+ *   npm run bench -- --profile W3       where the time goes (profile.ts)
+ *   options: --pairs N (>= 5), --only W2,W3,start-up,idle,load, --clients lua,native,portable,node
  *
- * Prints a Markdown table and writes benchmarks/results/<timestamp>.json.
+ * Prints a Markdown report on stdout (progress on stderr) and writes
+ * benchmarks/results/<timestamp>.json with every run.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import { CLIENTS, type ClientSpec } from './clients.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { CLIENT_IDS, CLIENTS, type ClientSpec, type Engine } from './clients.js';
+import { provenance, renderProvenance } from './header.js';
+import { measurePairs, measureStartup, PLANS, type Plan } from './pairs.js';
 import { buildPeer, PeerServer, SOURCE_DIR } from './peer.js';
-import { LIMITS, Runner, type RunRecord } from './runner.js';
-import { summarize } from './stats.js';
-import { renderTable, renderVerdicts } from './table.js';
-import { judge, type Row } from './targets.js';
-import { type Better, IDLE_CONNECTIONS, LOAD, type Mode, WORKLOADS, type Workload } from './workloads.js';
+import { profile } from './profile.js';
+import { Runner, type RunRecord } from './runner.js';
+import { type RowSpec, renderTable, renderVerdicts } from './table.js';
+import { judge, usable } from './targets.js';
+import { IDLE_CONNECTIONS, LOAD, type Mode, WORKLOADS, type Workload } from './workloads.js';
 
 interface Options {
-  mode: Mode;
-  rounds: number;
+  plan: Plan;
   only: Set<string> | null;
   clients: ClientSpec[];
 }
 
+const USAGE = 'options: --full, --pairs N (>= 5), --only W1,W2,...,start-up,idle,load, --clients lua,native,portable,node, --profile W3';
+
 function parseArgs(argv: string[]): Options {
-  const o: Options = { mode: 'quick', rounds: 3, only: null, clients: [...CLIENTS] };
+  let mode: Mode = 'quick';
+  let pairs: number | null = null;
+  let only: Set<string> | null = null;
+  let ids: string[] = CLIENT_IDS;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--full') o.mode = 'full';
-    else if (a === '--quick') o.mode = 'quick';
-    else if (a === '--rounds') o.rounds = Math.max(3, Number(argv[++i]));
-    else if (a === '--only') o.only = new Set((argv[++i] ?? '').split(','));
-    else if (a === '--clients') {
-      const ids = (argv[++i] ?? '').split(',');
-      o.clients = CLIENTS.filter((c) => ids.includes(c.id));
-    } else throw new Error(`unknown option ${a} (use --full, --rounds N, --only W1,W2, --clients lua,luasocket,node,synckit)`);
+    if (a === '--full') mode = 'full';
+    else if (a === '--quick') mode = 'quick';
+    else if (a === '--pairs') pairs = Math.max(5, Math.trunc(Number(argv[++i])) || 5);
+    else if (a === '--only') only = new Set((argv[++i] ?? '').split(','));
+    else if (a === '--clients') ids = (argv[++i] ?? '').split(',');
+    else throw new Error(`unknown option ${a} (${USAGE})`);
   }
-  return o;
-}
-
-function lineOf(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-function machine(): Record<string, string | number> {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return {
-    cpus: os.cpus().length,
-    cpuModel: os.cpus()[0]?.model ?? 'unknown',
-    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-    kernel: os.release(),
-    node: process.version,
-    lua: lineOf('lua5.4', ['-v']).split(/\s+/).slice(0, 2).join(' '),
-    luaSocketPackage: /^Version: (.+)$/m.exec(lineOf('dpkg-query', ['-s', 'lua-socket']))?.[1] ?? 'unknown',
-    luasocket: pkg.version,
-  };
+  // LuaSocket is every ratio's base: it always runs.
+  const clients = CLIENTS.filter((c) => c.id === 'lua' || ids.includes(c.id));
+  return { plan: { ...PLANS[mode], pairs: pairs ?? PLANS[mode].pairs }, only, clients };
 }
 
 function checkPrerequisites(): void {
@@ -73,122 +58,126 @@ function checkPrerequisites(): void {
   }
 }
 
-/** Rows in print order: throughput and latency first, then resources. */
-function buildRows(records: readonly RunRecord[], workloads: readonly Workload[], mode: Mode): Row[] {
-  type RowSpec = { key: string; label: string; better: Better; workload: string; figure: string };
-  const specs: RowSpec[] = [];
+function selected(o: Options, id: string): boolean {
+  return !o.only || o.only.has(id) || o.only.has(id.split(' ')[0] as string);
+}
+
+/** Rows in print order: throughput and latency, then resources. */
+function rowsOf(workloads: readonly Workload[], withIdle: boolean, withLoad: boolean): RowSpec[] {
+  const main: RowSpec[] = [];
   const resources: RowSpec[] = [];
   for (const w of workloads) {
     for (const f of w.figures) {
-      const spec = { key: `${w.id}/${f.key}`, label: `${w.title}: ${f.label}`, better: f.better, workload: w.id, figure: f.key };
-      (f.key === 'rss' || w.job === 'startup' ? resources : specs).push(spec);
+      const row = { key: `${w.id}/${f.key}`, label: `${w.title}: ${f.label}`, better: f.better };
+      if (f.key === 'rss') resources.push({ ...row, base: 'node' });
+      else if (w.job === 'startup') resources.push({ ...row, base: null });
+      else main.push({ ...row, base: 'lua' });
     }
   }
-  const load = loadRows(mode).map((r) => ({ ...r, workload: 'load' }));
-  const idle = {
-    key: 'idle/MiB',
-    label: `${IDLE_CONNECTIONS} idle connections: RSS growth MiB`,
-    better: 'lower' as const,
-    workload: 'idle',
-    figure: 'MiB',
-  };
-  return [...specs, ...load, ...resources, idle]
-    .map((spec) => {
-      const mine = records.filter((r) => r.workload === spec.workload);
-      const row: Row = { key: spec.key, label: spec.label, better: spec.better, cells: {}, failures: {} };
-      for (const id of new Set(mine.map((r) => r.client))) {
-        const runs = mine.filter((r) => r.client === id);
-        const failures = runs.filter((r) => !r.ok).length;
-        if (failures) row.failures[id] = failures;
-        const values = runs.filter((r) => r.ok).map((r) => r.figures[spec.figure] as number);
-        if (values.length) row.cells[id] = summarize(values);
-      }
-      return row;
-    })
-    .filter((row) => Object.keys(row.cells).length + Object.keys(row.failures).length > 0);
+  if (withLoad) {
+    const title = `load: ${LOAD.threads} threads echo (piscina)`;
+    main.push({ key: 'load/rate', label: `${title}: round trips/s`, better: 'higher', base: null });
+    main.push({ key: 'load/p50', label: `${title}: p50 us`, better: 'lower', base: null });
+    main.push({ key: 'load/p99', label: `${title}: p99 us`, better: 'lower', base: null });
+  }
+  if (withIdle)
+    resources.push({ key: 'idle/MiB', label: `${IDLE_CONNECTIONS} idle connections: RSS growth MiB`, better: 'lower', base: null });
+  return [...main, ...resources];
 }
 
-function loadRows(mode: Mode): { key: string; label: string; better: Better; figure: string }[] {
-  const title = `load: ${LOAD[mode].threads} threads echo (piscina)`;
-  return [
-    { key: 'load/rate', label: `${title}: round trips/s`, better: 'higher', figure: 'rate' },
-    { key: 'load/p50', label: `${title}: p50 us`, better: 'lower', figure: 'p50' },
-    { key: 'load/p99', label: `${title}: p99 us`, better: 'lower', figure: 'p99' },
-  ];
+function engines(clients: readonly ClientSpec[]): Engine[] {
+  return clients.flatMap((c) => (c.engine ? [c.engine] : []));
 }
 
-function describeCounts(mode: Mode, workloads: readonly Workload[]): string {
-  const n = (v: number) => v.toLocaleString('en-US');
-  const size = (v: number) => (v >= 2 ** 20 ? `${n(v / 2 ** 20)} MiB` : `${n(v)} bytes`);
-  const parts = workloads
-    .filter((w) => w.unit)
-    .map((w) => {
-      const [count, warmup] = w.counts[mode];
-      const what = w.unit === 'bytes' ? size(count) : `${n(count)} ${w.unit}`;
-      return `${w.busy ? 'W1 busy' : w.id.replace(' idle', '')} ${what}${warmup ? ` (+${n(warmup)} warm-up)` : ''}`;
-    });
-  const { threads, roundTrips } = LOAD[mode];
-  parts.push(`load ${threads} threads x ${n(roundTrips)} round trips`);
-  // W1 runs idle and busy with the same counts.
-  return parts.filter((p) => !p.startsWith('W1 busy')).join('; ');
+/** Lines under the verdicts: what the reader must know to trust (or not) the figures. */
+function notes(records: readonly RunRecord[], plan: Plan): string[] {
+  const out: string[] = [];
+  const timed = usable(records).filter((r) => r.ok && !['start-up', 'idle', 'load'].includes(r.workload));
+  const shortest = timed.reduce<RunRecord | null>((m, r) => (!m || r.seconds < m.seconds ? r : m), null);
+  if (shortest)
+    out.push(
+      `shortest timed run: ${shortest.seconds.toFixed(2)} s (${shortest.workload}, ${shortest.client}); minimum ${plan.minSeconds} s`,
+    );
+  const short = timed.filter((r) => r.seconds < plan.minSeconds);
+  for (const r of short)
+    out.push(
+      `SHORT: pair ${r.round} ${r.workload} ${r.client} lasted ${r.seconds.toFixed(2)} s (count ${r.count}, at its cap or after resizing)`,
+    );
+  const resized = new Set(records.filter((r) => r.discarded).map((r) => r.workload));
+  if (resized.size) out.push(`sized up and rerun after a short run: ${[...resized].join(', ')}`);
+  if (records.some((r) => r.client === 'portable' && r.addonLoaded === true)) {
+    out.push(
+      'PORTABLE COLUMN: the child ran with LUASOCKET_ENGINE=portable but still loaded the native addon: this package does not (yet) honour the variable, so the column measured the native engine.',
+    );
+  }
+  const failures = usable(records).filter((r) => !r.ok);
+  if (failures.length) out.push('A failed run did not do what the peer says it should have: it is an error, never a figure.');
+  for (const f of failures) out.push(`FAILED pair ${f.round} ${f.workload} ${f.client}: ${f.problems.join('; ')}`);
+  return out;
 }
 
-async function main(): Promise<number> {
-  const o = parseArgs(process.argv.slice(2));
+async function bench(o: Options): Promise<number> {
   checkPrerequisites();
+  const info = provenance();
   const t0 = performance.now();
-  const workloads = WORKLOADS.filter((w) => !o.only || o.only.has(w.id) || o.only.has(w.id.split(' ')[0] as string));
-  const withLoad = !o.only || o.only.has('load');
-  const withIdle = !o.only || o.only.has('idle');
-  console.log(`luasocket benchmark, ${o.mode} mode, ${o.rounds} interleaved rounds`);
-  console.log(`counts: ${describeCounts(o.mode, workloads)}`);
-  if (o.mode === 'quick') console.log('quick mode scales the counts down; `npm run bench -- --full` runs the full counts');
+  const { plan } = o;
+  const workloads = WORKLOADS.filter((w) => selected(o, w.id) && (plan.mode === 'full' || !w.fullOnly || o.only?.has(w.id)));
+  const withIdle = selected(o, 'idle') && engines(o.clients).length > 0;
+  const withLoad = (plan.mode === 'full' ? selected(o, 'load') : !!o.only?.has('load')) && engines(o.clients).length > 0;
+  process.stderr.write(`luasocket benchmark, ${plan.mode} mode: ${plan.pairs} pairs per workload, runs >= ${plan.minSeconds} s\n`);
   const bin = buildPeer();
-  const peer = await PeerServer.start(bin, LIMITS[o.mode].totalMs + 60_000);
-  const bench = new Runner(o.mode, bin, peer);
+  const peer = await PeerServer.start(bin, 6 * 3600_000);
+  const runner = new Runner(bin, peer);
   try {
-    for (let round = 1; round <= o.rounds && !bench.outOfTime(); round++) {
-      process.stderr.write(`round ${round}/${o.rounds}\n`);
-      // The client order rotates each round so that no client always runs first.
-      const clients = o.clients.map((_, i) => o.clients[(i + round - 1) % o.clients.length] as ClientSpec);
-      for (const w of workloads) {
-        for (const c of clients) {
-          if (bench.outOfTime()) break;
-          await bench.workload(w, c, round);
-        }
-      }
-      if (withLoad && o.clients.some((c) => c.id === 'luasocket')) await bench.load(round);
-      if (withIdle && o.clients.some((c) => c.id === 'luasocket')) await bench.idle(round);
+    for (const w of workloads) {
+      process.stderr.write(`${w.id}: ${w.title}\n`);
+      const skip = plan.mode === 'quick' ? (w.quickSkips ?? []) : [];
+      const clients = o.clients.filter((c) => !skip.includes(c.id));
+      if (w.job === 'startup') await measureStartup(runner, w, clients, plan);
+      else await measurePairs(runner, w, clients, plan);
     }
+    if (withIdle) for (let round = 1; round <= plan.pairs; round++) for (const e of engines(o.clients)) await runner.idle(e, round);
+    if (withLoad) for (let round = 1; round <= 3; round++) for (const e of engines(o.clients)) await runner.load(e, round);
   } finally {
     await peer.stop();
   }
-  const rows = buildRows(bench.records, workloads, o.mode);
-  const verdicts = judge(rows).filter((v) => rows.some((r) => r.key === v.target.row));
-  const seconds = (performance.now() - t0) / 1000;
-  const info = machine();
-  console.log('');
-  console.log(
-    `${new Date().toISOString().slice(0, 10)}, ${info.cpus} vCPU (${info.cpuModel}), Linux ${info.kernel}, Node ${info.node}, ${info.lua}, lua-socket ${info.luaSocketPackage}`,
+  const records = runner.records;
+  const rows = rowsOf(workloads, withIdle, withLoad);
+  const verdicts = judge(records).filter(
+    (v) => rows.some((r) => r.key === v.target.row) && o.clients.some((c) => c.id === v.target.client),
   );
-  console.log('cells: median [min-max] over the rounds, then the ratio to LuaSocket (for us rows a time ratio: lower is better)');
-  console.log('');
-  console.log(renderTable(rows, o.clients, verdicts));
-  console.log('');
-  console.log(renderVerdicts(verdicts));
-  const failures = bench.records.filter((r) => !r.ok);
-  if (failures.length) console.log('\nA failed run did not do what the peer says it should have: it is an error, never a figure.');
-  for (const f of failures) console.log(`FAILED round ${f.round} ${f.workload} ${f.client}: ${f.problems.join('; ')}`);
+  const seconds = (performance.now() - t0) / 1000;
+  const planText =
+    `${plan.mode} mode, ${plan.pairs} pairs per workload in alternating order (A B ... B A), every timed run >= ${plan.minSeconds} s, ` +
+    'sized by calibration runs: W2, W3 and W3a do the same count for every client (sized by the fastest), ' +
+    `the others a count per client from its own rate${plan.mode === 'quick' ? '; quick mode leaves node:net out of W1 (no target there)' : ''}`;
+  console.log('### luasocket benchmark\n');
+  console.log(renderProvenance(info, planText));
+  console.log(
+    '\nCells: the median over the pairs, then the median of the pair ratios (each run over the LuaSocket run of the same pair; ' +
+      'memory rows over node:net) with its interval: the order-statistics confidence interval of the median, ' +
+      '94% for 5 pairs (min to max), 96% for 9. For us and MiB rows lower is better. A verdict is PASS when the whole ' +
+      'interval meets the target, MISS when none of it does, UNSURE when it straddles the bound.\n',
+  );
+  console.log(renderTable(records, rows, o.clients, verdicts));
+  console.log('\n```text');
+  console.log(renderVerdicts(verdicts, rows));
+  for (const n of notes(records, plan)) console.log(n);
+  console.log('```');
   const dir = `${SOURCE_DIR}results`;
   mkdirSync(dir, { recursive: true });
-  const file = `${dir}/${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  const counts = Object.fromEntries(workloads.map((w) => [w.id, { count: w.counts[o.mode][0], warmup: w.counts[o.mode][1] }]));
-  writeFileSync(
-    file,
-    `${JSON.stringify({ date: new Date().toISOString(), mode: o.mode, rounds: o.rounds, seconds, machine: info, counts, load: LOAD[o.mode], rows, verdicts: verdicts.map((v) => ({ target: v.target.text, value: v.value, pass: v.pass, failed: v.failed })), runs: bench.records }, null, 2)}\n`,
-  );
-  console.log(`\n${bench.records.length} runs in ${seconds.toFixed(0)} s; results written to ${file}`);
-  return failures.length ? 1 : 0;
+  const file = `${dir}/${info.date.replace(/[:.]/g, '-')}-${plan.mode}.json`;
+  const verdictJson = verdicts.map((v) => ({ ...v.target, word: v.word, failedRuns: v.failedRuns, spread: v.spread }));
+  writeFileSync(file, `${JSON.stringify({ provenance: info, plan, seconds, rows, verdicts: verdictJson, runs: records }, null, 2)}\n`);
+  console.log(`\n${records.length} runs in ${seconds.toFixed(0)} s; every run is in ${file}`);
+  return usable(records).some((r) => !r.ok) ? 1 : 0;
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  const at = argv.indexOf('--profile');
+  if (at >= 0) return profile(argv.filter((_, i) => i !== at));
+  return bench(parseArgs(argv));
 }
 
 main().then(

@@ -1,10 +1,22 @@
 /**
- * The printed results: a Markdown table (median [min-max] over the rounds, and each
- * client's ratio to LuaSocket) with each row's targets, then the target verdicts.
+ * The printed results: a Markdown table (per client: the median over the rounds, then
+ * the median pair ratio with its interval) with each row's verdicts, then one line per
+ * target saying what was measured.
  */
-import type { ClientSpec } from './clients.js';
-import type { Summary } from './stats.js';
-import type { Row, Verdict } from './targets.js';
+import type { ClientId, ClientSpec } from './clients.js';
+import type { RunRecord } from './runner.js';
+import { spreadOf } from './stats.js';
+import { pairRatios, type Target, type Verdict, valuesByRound } from './targets.js';
+import type { Better } from './workloads.js';
+
+export interface RowSpec {
+  /** `${workload id}/${figure key}`. */
+  key: string;
+  label: string;
+  better: Better;
+  /** The client ratios are taken to (LuaSocket, or node:net for memory rows); null: no ratios. */
+  base: ClientId | null;
+}
 
 /** Three significant digits, with k/M suffixes for large values. */
 export function compact(v: number): string {
@@ -16,12 +28,21 @@ export function compact(v: number): string {
   return v.toPrecision(3);
 }
 
-function cell(row: Row, client: ClientSpec, base: Summary | undefined): string {
-  const failed = row.failures[client.id];
-  const s = row.cells[client.id];
-  if (!s) return failed ? `FAILED x${failed}` : '-';
-  let text = `${compact(s.median)} [${compact(s.min)}-${compact(s.max)}]`;
-  if (base && client.id !== 'lua' && base.median > 0) text += ` ${(s.median / base.median).toFixed(2)}x`;
+const times = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)}x` : 'n/a');
+const shortName = (id: ClientId): string => (id === 'lua' ? 'Lua' : id === 'node' ? 'node:net' : id);
+
+function cell(records: readonly RunRecord[], row: RowSpec, c: ClientSpec): string {
+  const workload = row.key.slice(0, row.key.lastIndexOf('/'));
+  const failed = records.filter((r) => r.round > 0 && !r.discarded && r.workload === workload && r.client === c.id && !r.ok).length;
+  const values = spreadOf([...valuesByRound(records, row.key, c.id).values()]);
+  if (values.n === 0) return failed ? `FAILED x${failed}` : '-';
+  let text = compact(values.median);
+  const r = row.base && c.id !== row.base ? spreadOf(pairRatios(records, row.key, c.id, row.base)) : null;
+  if (r && r.n > 0 && row.base) {
+    text += ` ${times(r.median)} [${r.lo.toFixed(2)}-${r.hi.toFixed(2)}]${row.base === 'lua' ? '' : ` ${shortName(row.base)}`}`;
+  } else if (values.n > 1) {
+    text += ` [${compact(values.lo)}-${compact(values.hi)}]`;
+  }
   // A failed run is never a figure: the cell keeps the others' and says how many failed.
   return failed ? `${text} + FAILED x${failed}` : text;
 }
@@ -32,27 +53,40 @@ function markdown(header: string[], body: string[][]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)].join('\n');
 }
 
-export function renderTable(rows: readonly Row[], clients: readonly ClientSpec[], verdicts: readonly Verdict[]): string {
-  const header = ['Figure', ...clients.map((c) => c.label), 'Targets', 'Result'];
+export function targetText(t: Target): string {
+  if (t.base) return `${t.client} ${t.op} ${t.bound}x ${shortName(t.base)}`;
+  return `${t.client} ${t.op} ${t.bound} ${t.unit}`;
+}
+
+export function renderTable(
+  records: readonly RunRecord[],
+  rows: readonly RowSpec[],
+  clients: readonly ClientSpec[],
+  verdicts: readonly Verdict[],
+): string {
+  const header = ['Figure', ...clients.map((c) => c.label), 'Targets'];
   const body = rows.map((row) => {
     const mine = verdicts.filter((v) => v.target.row === row.key);
-    const base = row.failures.lua ? undefined : row.cells.lua;
-    return [
-      row.label,
-      ...clients.map((c) => cell(row, c, base)),
-      mine.map((v) => v.target.short).join('; '),
-      mine.map((v) => verdictWord(v)).join('; '),
-    ];
+    return [row.label, ...clients.map((c) => cell(records, row, c)), mine.map((v) => `${targetText(v.target)}: ${v.word}`).join('; ')];
   });
   return markdown(header, body);
 }
 
-export function renderVerdicts(verdicts: readonly Verdict[]): string {
-  return verdicts.map((v) => `${v.pass === null ? 'n/a ' : v.pass ? 'PASS' : 'MISS'}  ${v.target.text}: ${v.value}`).join('\n');
+function measured(v: Verdict): string {
+  const s = v.spread;
+  if (s.n === 0) return 'not measured';
+  const f = v.target.base ? times : (x: number) => `${compact(x)} ${v.target.unit}`;
+  const what = v.target.base ? `${s.n} pairs` : `${s.n} samples`;
+  const interval = s.n > 1 ? `, ${Math.round(100 * s.confidence)}% interval [${f(s.lo)}, ${f(s.hi)}]` : '';
+  return `median ${f(s.median)}${interval}, ${what}`;
 }
 
-/** PASS or MISS on the medians; FAIL when a run the target depends on failed its check. */
-function verdictWord(v: Verdict): string {
-  if (v.failed) return 'FAIL';
-  return v.pass === null ? 'n/a' : v.pass ? 'PASS' : 'MISS';
+export function renderVerdicts(verdicts: readonly Verdict[], rows: readonly RowSpec[]): string {
+  return verdicts
+    .map((v) => {
+      const label = rows.find((r) => r.key === v.target.row)?.label ?? v.target.row;
+      const failed = v.failedRuns ? `; ${v.failedRuns} run(s) failed their check` : '';
+      return `${v.word.padEnd(6)} ${label}: ${targetText(v.target)} (${v.target.source}): ${measured(v)}${failed}`;
+    })
+    .join('\n');
 }

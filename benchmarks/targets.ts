@@ -1,115 +1,140 @@
 /**
- * The performance targets, each tied to one row of the table and judged on medians.
+ * The targets (issue #10 for the native engine, issue #9 for the portable one) and their
+ * verdicts. A ratio target is judged on the pair ratios of its rows (each round's run of
+ * the client over the base client's run of the same round); an absolute one on the
+ * client's own samples. The spread is the median's confidence interval (stats.ts):
+ * PASS when all of it meets the target, MISS when all of it misses, UNSURE when it
+ * straddles the bound. A run that failed its check makes the verdict FAIL.
  */
 import type { ClientId } from './clients.js';
-import type { Summary } from './stats.js';
-import type { Better } from './workloads.js';
-
-/** One row of results: a figure of a workload, per client. */
-export interface Row {
-  /** `${workload id}/${figure key}`, e.g. 'W2/rate'. */
-  key: string;
-  label: string;
-  better: Better;
-  cells: Partial<Record<ClientId, Summary>>;
-  /** Runs that failed their check, per client. */
-  failures: Partial<Record<ClientId, number>>;
-}
+import type { RunRecord } from './runner.js';
+import { type Spread, spreadOf } from './stats.js';
 
 export interface Target {
+  /** `${workload id}/${figure key}`, e.g. 'W2/rate'. */
   row: string;
-  /** The clients whose figures the target compares. */
-  clients: ClientId[];
-  /** Short form for the table, e.g. '>=1.0x Lua'. */
-  short: string;
-  /** Sentence for the summary. */
-  text: string;
-  judge: (row: Row) => { value: string; pass: boolean } | null;
+  client: ClientId;
+  /** The ratio's denominator, run in the same round; null for an absolute bound. */
+  base: ClientId | null;
+  op: '>=' | '<=' | '<';
+  bound: number;
+  /** Unit of an absolute bound. */
+  unit: string;
+  /** Where the target comes from. */
+  source: string;
 }
+
+export type Word = 'PASS' | 'MISS' | 'UNSURE' | 'FAIL' | 'n/a';
 
 export interface Verdict {
   target: Target;
-  value: string;
-  /** null: not measured (a client was left out). */
-  pass: boolean | null;
-  /** A run of a client this target compares failed its check. */
-  failed: boolean;
+  spread: Spread;
+  word: Word;
+  /** Runs of the compared clients on this row that failed their check. */
+  failedRuns: number;
 }
 
-const median = (row: Row, id: ClientId): number | null => {
-  const s = row.cells[id];
-  return s && Number.isFinite(s.median) ? s.median : null;
-};
+const ratio = (row: string, client: ClientId, base: ClientId, op: Target['op'], bound: number, source: string): Target => ({
+  row,
+  client,
+  base,
+  op,
+  bound,
+  unit: 'x',
+  source,
+});
 
-/** luasocket's median over `base`'s median must be >= k (or <= k for lower-is-better figures). */
-function ratio(row: string, base: ClientId, baseName: string, k: number): Target {
-  const lowerIsTime = row.includes('/median') || row.includes('/p99');
-  const op = lowerIsTime ? '<=' : '>=';
-  return {
-    row,
-    clients: ['luasocket', base],
-    short: `${op}${k}x ${baseName}`,
-    text: `${row.split('/')[0]} ${lowerIsTime ? 'median latency' : 'throughput'} ${op} ${k}x ${baseName}'s`,
-    judge: (r) => {
-      const a = median(r, 'luasocket');
-      const b = median(r, base);
-      if (a === null || b === null) return null;
-      const v = a / b;
-      return { value: `${v.toFixed(2)}x`, pass: lowerIsTime ? v <= k : v >= k };
-    },
-  };
-}
-
-function fasterThanSynckit(row: string): Target {
-  return {
-    row,
-    clients: ['luasocket', 'synckit'],
-    short: 'beats synckit',
-    text: `${row.split('/')[0]} faster than the synckit design`,
-    judge: (r) => {
-      const a = median(r, 'luasocket');
-      const b = median(r, 'synckit');
-      if (a === null || b === null) return null;
-      const pass = r.better === 'higher' ? a > b : a < b;
-      return { value: `${(r.better === 'higher' ? a / b : b / a).toFixed(1)}x`, pass };
-    },
-  };
-}
+const absolute = (row: string, client: ClientId, op: Target['op'], bound: number, unit: string): Target => ({
+  row,
+  client,
+  base: null,
+  op,
+  bound,
+  unit,
+  source: '#10',
+});
 
 export const TARGETS: readonly Target[] = [
-  ratio('W1 idle/median', 'lua', 'Lua', 2.0),
-  fasterThanSynckit('W1 idle/median'),
-  ratio('W1 busy/median', 'lua', 'Lua', 2.0),
-  fasterThanSynckit('W1 busy/median'),
-  ratio('W2/rate', 'lua', 'Lua', 1.0),
-  ratio('W2/rate', 'synckit', 'synckit', 50),
-  ratio('W3/rate', 'lua', 'Lua', 0.8),
-  fasterThanSynckit('W3/rate'),
-  ratio('W3a/rate', 'lua', 'Lua', 1.0),
-  fasterThanSynckit('W3a/rate'),
-  ratio('W4/rate', 'lua', 'Lua', 0.8),
-  fasterThanSynckit('W4/rate'),
-  ratio('W5/rate', 'node', 'node:net', 1.0),
-  fasterThanSynckit('W5/rate'),
-  ratio('W6/rate', 'node', 'node:net', 1.0),
-  fasterThanSynckit('W6/rate'),
-  {
-    row: 'idle/MiB',
-    clients: ['luasocket'],
-    short: '<100 MiB',
-    text: '1,000 idle connections cost < 100 MiB',
-    judge: (r) => {
-      const a = median(r, 'luasocket');
-      return a === null ? null : { value: `${a.toFixed(1)} MiB`, pass: a < 100 };
-    },
-  },
+  ratio('W1 idle/median', 'native', 'lua', '<=', 1.3, '#10'),
+  ratio('W1 idle/p99', 'native', 'lua', '<=', 2, '#10'),
+  ratio('W1 busy/median', 'native', 'lua', '<=', 1.3, '#10'),
+  ratio('W1 busy/p99', 'native', 'lua', '<=', 2, '#10'),
+  ratio('W2/rate', 'native', 'lua', '>=', 1.5, '#10'),
+  ratio('W3/rate', 'native', 'lua', '>=', 1, '#10'),
+  ratio('W3a/rate', 'native', 'lua', '>=', 1, '#10'),
+  ratio('W4/rate', 'native', 'lua', '>=', 1, '#10'),
+  ratio('W5/rate', 'native', 'lua', '>=', 1, '#10'),
+  ratio('W6/rate', 'native', 'lua', '>=', 1, '#10'),
+  ratio('W2/rss', 'native', 'node', '<=', 1, '#10'),
+  ratio('W3/rss', 'native', 'node', '<=', 1, '#10'),
+  absolute('start-up/ms', 'native', '<=', 5, 'ms'),
+  absolute('idle/MiB', 'native', '<', 10, 'MiB'),
+  ratio('W1 idle/median', 'portable', 'lua', '<=', 2, '#9'),
+  ratio('W1 busy/median', 'portable', 'lua', '<=', 2, '#9'),
+  ratio('W2/rate', 'portable', 'lua', '>=', 1, '#9'),
+  ratio('W3/rate', 'portable', 'node', '>=', 1, '#9'),
+  ratio('W3a/rate', 'portable', 'node', '>=', 1, '#9'),
+  ratio('W4/rate', 'portable', 'node', '>=', 1, '#9'),
+  ratio('W5/rate', 'portable', 'node', '>=', 1, '#9'),
+  ratio('W6/rate', 'portable', 'node', '>=', 1, '#9'),
 ];
 
-export function judge(rows: readonly Row[]): Verdict[] {
-  return TARGETS.map((target) => {
-    const row = rows.find((r) => r.key === target.row);
-    const j = row ? target.judge(row) : null;
-    const failed = !!row && target.clients.some((id) => (row.failures[id] ?? 0) > 0);
-    return { target, value: j?.value ?? 'n/a', pass: j ? j.pass : null, failed };
+/** The records a verdict may use: timed rounds, not discarded. */
+export function usable(records: readonly RunRecord[]): RunRecord[] {
+  return records.filter((r) => r.round > 0 && !r.discarded);
+}
+
+function splitRow(row: string): [string, string] {
+  const at = row.lastIndexOf('/');
+  return [row.slice(0, at), row.slice(at + 1)];
+}
+
+/** A client's value of a row, per round (passing runs only). */
+export function valuesByRound(records: readonly RunRecord[], row: string, client: ClientId): Map<number, number> {
+  const [workload, figure] = splitRow(row);
+  const out = new Map<number, number>();
+  for (const r of usable(records)) {
+    const v = r.figures[figure];
+    if (r.workload === workload && r.client === client && r.ok && v !== undefined && Number.isFinite(v)) out.set(r.round, v);
+  }
+  return out;
+}
+
+/** Each round's ratio client / base, for the rounds where both passed. */
+export function pairRatios(records: readonly RunRecord[], row: string, client: ClientId, base: ClientId): number[] {
+  const a = valuesByRound(records, row, client);
+  const b = valuesByRound(records, row, base);
+  const out: number[] = [];
+  for (const [round, v] of a) {
+    const w = b.get(round);
+    if (w !== undefined && w > 0) out.push(v / w);
+  }
+  return out;
+}
+
+export function failedRuns(records: readonly RunRecord[], row: string, clients: readonly ClientId[]): number {
+  const [workload] = splitRow(row);
+  return usable(records).filter((r) => r.workload === workload && clients.includes(r.client) && !r.ok).length;
+}
+
+function decide(op: Target['op'], bound: number, s: Spread): Word {
+  if (s.n === 0) return 'n/a';
+  const meets = (v: number) => (op === '>=' ? v >= bound : op === '<=' ? v <= bound : v < bound);
+  const worst = op === '>=' ? s.lo : s.hi;
+  const best = op === '>=' ? s.hi : s.lo;
+  if (meets(worst)) return 'PASS';
+  if (!meets(best)) return 'MISS';
+  return 'UNSURE';
+}
+
+export function judge(records: readonly RunRecord[], targets: readonly Target[] = TARGETS): Verdict[] {
+  return targets.map((target) => {
+    const samples = target.base
+      ? pairRatios(records, target.row, target.client, target.base)
+      : [...valuesByRound(records, target.row, target.client).values()];
+    const spread = spreadOf(samples);
+    const failed = failedRuns(records, target.row, target.base ? [target.client, target.base] : [target.client]);
+    const word = failed > 0 ? 'FAIL' : decide(target.op, target.bound, spread);
+    return { target, spread, word, failedRuns: failed };
   });
 }

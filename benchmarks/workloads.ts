@@ -3,9 +3,10 @@
  * and how a run is checked against the peer's own counters. A run that fails its check
  * is a failure, never a result.
  */
+import type { ClientId } from './clients.js';
 import type { Job, Report, WorkloadId } from './job.js';
 import type { LoaderResult, PeerStats } from './peer.js';
-import { percentile } from './stats.js';
+import { groupedPercentile } from './stats.js';
 
 export type Mode = 'quick' | 'full';
 export type Better = 'higher' | 'lower';
@@ -26,6 +27,21 @@ export interface Checked {
   loader?: LoaderResult;
 }
 
+/**
+ * How big a run is. A calibration run of `probe` units per client measures its rate;
+ * then every client gets the same count (`same`: sized by the fastest client, so that no
+ * run is shorter than the minimum) or a count sized by its own rate, capped at `cap`.
+ * Same counts where the job's size changes what is compared: peak RSS (W2, W3) grows
+ * with the run here, and one receive('*a') (W3a) costs more per byte the larger it is.
+ * Elsewhere a rate over at least a second is a rate, and own counts keep every run near
+ * the minimum (W1's count is only the number of latency samples).
+ */
+export interface Sizing {
+  probe: number;
+  cap: number;
+  same: boolean;
+}
+
 export interface Workload {
   id: string;
   title: string;
@@ -34,16 +50,22 @@ export interface Workload {
   port: 'service' | 'close' | 'none';
   /** Run with a low-priority spinner keeping the vCPUs awake. */
   busy: boolean;
-  /** [count, warm-up] per mode. */
-  counts: Record<Mode, [number, number]>;
+  size: Sizing;
+  /** Untimed units done first (round trips, connections). */
+  warmup: number;
   /** What the count means, for the header. */
   unit: string;
+  /** Measured only with --full (informative rows without a target). */
+  fullOnly: boolean;
+  /** Clients that quick mode leaves out here (no target compares them on this workload). */
+  quickSkips?: ClientId[];
   figures: Figure[];
   /** Problems found in a run (empty when it is right). */
   check: (c: Checked) => string[];
 }
 
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 
 const perSecond = (label: string): Figure => ({ key: 'rate', label, better: 'higher', value: (r, j) => j.count / r.seconds });
 const megabytesPerSecond: Figure = { key: 'rate', label: 'MB/s', better: 'higher', value: (r) => r.bytes / 1e6 / r.seconds };
@@ -52,7 +74,7 @@ const latency = (p: number): Figure => ({
   key: p === 50 ? 'median' : `p${p}`,
   label: p === 50 ? 'median us' : `p${p} us`,
   better: 'lower',
-  value: (r) => percentile(r.latenciesUs ?? [], p),
+  value: (r) => groupedPercentile(r.latenciesUs ?? [], p, r.clockTickUs ?? 0),
 });
 
 /** Collects mismatches as readable problems. */
@@ -78,14 +100,39 @@ function checkEcho({ job, report, peer }: Checked): string[] {
   return p;
 }
 
+function sendChunks(id: string, title: string, job: 'send' | 'sendbuf', fullOnly: boolean): Workload {
+  return {
+    id,
+    title,
+    job,
+    port: 'service',
+    busy: false,
+    size: { probe: 512 * MiB, cap: 64 * GiB, same: false },
+    warmup: 0,
+    unit: 'bytes',
+    fullOnly,
+    figures: [megabytesPerSecond],
+    check: ({ job, report, peer }) => {
+      const p: string[] = [];
+      expect(p, 'bytes sent', report.bytes, job.count);
+      expect(p, 'peer: bytes received', peer.sinkBytes, job.count);
+      expect(p, 'ack line', report.text, `ack ${job.count}`);
+      return p;
+    },
+  };
+}
+
 const echo = (busy: boolean): Workload => ({
   id: busy ? 'W1 busy' : 'W1 idle',
   title: busy ? 'W1 echo, busy (nice 19 spinner)' : 'W1 echo, idle',
   job: 'echo',
   port: 'service',
   busy,
-  counts: { quick: [5000, 500], full: [50000, 2000] },
+  size: { probe: 10_000, cap: 2_000_000, same: false },
+  warmup: 1000,
   unit: 'round trips',
+  fullOnly: false,
+  quickSkips: ['node'],
   figures: [latency(50), latency(99)],
   check: checkEcho,
 });
@@ -99,8 +146,10 @@ export const WORKLOADS: readonly Workload[] = [
     job: 'lines',
     port: 'service',
     busy: false,
-    counts: { quick: [200000, 0], full: [1000000, 0] },
+    size: { probe: 1_000_000, cap: 100_000_000, same: true },
+    warmup: 0,
     unit: 'lines',
+    fullOnly: false,
     figures: [perSecond('lines/s'), peakRss],
     check: ({ job, report, peer }) => {
       const p: string[] = [];
@@ -113,12 +162,14 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     id: 'W3',
-    title: 'W3 bulk receive(65536)',
+    title: "W3 bulk receive(65536), 'buffer'",
     job: 'bulk',
     port: 'service',
     busy: false,
-    counts: { quick: [128 * MiB, 0], full: [512 * MiB, 0] },
+    size: { probe: 512 * MiB, cap: 64 * GiB, same: true },
+    warmup: 0,
     unit: 'bytes',
+    fullOnly: false,
     figures: [megabytesPerSecond, peakRss],
     check: ({ job, report, peer }) => {
       const p: string[] = [];
@@ -129,12 +180,15 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     id: 'W3a',
-    title: "W3a one receive('*a')",
+    title: "W3a one receive('*a'), 'buffer'",
     job: 'bulkall',
     port: 'service',
     busy: false,
-    counts: { quick: [128 * MiB, 0], full: [256 * MiB, 0] },
+    // One result holds it all: the cap bounds each process's memory (about twice this).
+    size: { probe: 128 * MiB, cap: GiB, same: true },
+    warmup: 0,
     unit: 'bytes',
+    fullOnly: false,
     figures: [megabytesPerSecond],
     check: ({ job, report, peer }) => {
       const p: string[] = [];
@@ -143,31 +197,18 @@ export const WORKLOADS: readonly Workload[] = [
       return p;
     },
   },
-  {
-    id: 'W4',
-    title: 'W4 bulk send 64 KiB chunks',
-    job: 'send',
-    port: 'service',
-    busy: false,
-    counts: { quick: [128 * MiB, 0], full: [512 * MiB, 0] },
-    unit: 'bytes',
-    figures: [megabytesPerSecond],
-    check: ({ job, report, peer }) => {
-      const p: string[] = [];
-      expect(p, 'bytes sent', report.bytes, job.count);
-      expect(p, 'peer: bytes received', peer.sinkBytes, job.count);
-      expect(p, 'ack line', report.text, `ack ${job.count}`);
-      return p;
-    },
-  },
+  sendChunks('W4', 'W4 send 64 KiB string chunks', 'send', false),
+  sendChunks('W4b', 'W4b send 64 KiB Buffer chunks', 'sendbuf', true),
   {
     id: 'W5',
     title: 'W5 connect + close',
     job: 'connect',
     port: 'close',
     busy: false,
-    counts: { quick: [1000, 100], full: [10000, 200] },
+    size: { probe: 6000, cap: 200_000, same: false },
+    warmup: 200,
     unit: 'connections',
+    fullOnly: false,
     figures: [perSecond('connections/s')],
     check: ({ job, report, peer }) => {
       const p: string[] = [];
@@ -182,8 +223,10 @@ export const WORKLOADS: readonly Workload[] = [
     job: 'accept',
     port: 'none',
     busy: false,
-    counts: { quick: [1000, 100], full: [10000, 200] },
+    size: { probe: 6000, cap: 200_000, same: false },
+    warmup: 200,
     unit: 'connections',
+    fullOnly: false,
     figures: [perSecond('accepts/s')],
     check: ({ job, report, loader }) => {
       const p: string[] = [];
@@ -197,12 +240,14 @@ export const WORKLOADS: readonly Workload[] = [
   },
   {
     id: 'start-up',
-    title: 'start-up: import to first loopback connect',
+    title: 'start-up: import to first loopback connect (Lua, node:net: the connect alone)',
     job: 'startup',
     port: 'service',
     busy: false,
-    counts: { quick: [0, 0], full: [0, 0] },
+    size: { probe: 0, cap: 0, same: false },
+    warmup: 0,
     unit: '',
+    fullOnly: false,
     figures: [{ key: 'ms', label: 'ms', better: 'lower', value: (r) => r.seconds * 1000 }],
     check: ({ report, peer }) => {
       const p: string[] = [];
@@ -213,11 +258,8 @@ export const WORKLOADS: readonly Workload[] = [
   },
 ];
 
-/** The load-harness row: threads and round trips per thread, per mode. */
-export const LOAD: Record<Mode, { threads: number; roundTrips: number; warmup: number }> = {
-  quick: { threads: 4, roundTrips: 2000, warmup: 100 },
-  full: { threads: 4, roundTrips: 10000, warmup: 200 },
-};
+/** The load harness (informative, --full only): threads and round trips per thread. */
+export const LOAD = { threads: 4, roundTrips: 10000, warmup: 200 } as const;
 
 /** Idle connections held open by this package for the memory row. */
 export const IDLE_CONNECTIONS = 1000;

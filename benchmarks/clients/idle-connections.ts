@@ -1,6 +1,7 @@
 /**
  * Memory of idle connections with this package: the RSS growth from holding `count`
  * open, idle loopback connections (the I/O worker is already running in the baseline).
+ * The engine is whatever LUASOCKET_ENGINE selects.
  *
  *   node --expose-gc dist/benchmarks/clients/idle-connections.js <port> <count>
  */
@@ -14,6 +15,8 @@ interface IdleReport {
   baselineKiB: number;
   heldKiB: number;
   deltaKiB: number;
+  /** The whole measurement, for the harness's log. */
+  seconds: number;
 }
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -25,7 +28,7 @@ function settledRss(): number {
   return rssKiB();
 }
 
-function measure(port: number, count: number): IdleReport {
+function measure(port: number, count: number): Omit<IdleReport, 'seconds'> {
   // Baseline: the module loaded and its worker started by one connection, then closed.
   const [first, ferr] = socket.connect(HOST, port);
   if (!first) throw new Error(`connect: ${ferr}`);
@@ -46,10 +49,11 @@ function measure(port: number, count: number): IdleReport {
 }
 
 const [port, count] = process.argv.slice(2).map(Number);
+const t0 = performance.now();
 let report: IdleReport;
 try {
-  report = measure(port as number, count as number);
+  report = { ...measure(port as number, count as number), seconds: (performance.now() - t0) / 1000 };
 } catch (e) {
-  report = { ok: false, error: String(e), connections: 0, baselineKiB: 0, heldKiB: 0, deltaKiB: 0 };
+  report = { ok: false, error: String(e), connections: 0, baselineKiB: 0, heldKiB: 0, deltaKiB: 0, seconds: 0 };
 }
 process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -1,11 +1,24 @@
 /**
  * The client under test: this package, straight-line blocking code as a LuaSocket script
  * would be written. Line workloads use the default (utf8 string) encoding; bulk
- * workloads use 'buffer', the JavaScript form of Lua's byte strings.
+ * receives use 'buffer', the JavaScript form of Lua's byte strings. W4 sends a string,
+ * as a ported Lua script would; W4b sends a Buffer of the same bytes.
+ * The engine is whatever LUASOCKET_ENGINE (read by the package at import) selects.
  *
  *   node dist/benchmarks/clients/luasocket-client.js <workload> <port> <count> <warmup> <seed>
  */
-import { announceListening, CHUNK, CLIENT_TIMEOUT_S, HOST, type Job, peakRssKiB, type Report, requestLine, runClient } from '../job.js';
+import {
+  announceListening,
+  CHUNK,
+  CLIENT_TIMEOUT_S,
+  HOST,
+  type Job,
+  mapped,
+  peakRssKiB,
+  type Report,
+  requestLine,
+  runClient,
+} from '../job.js';
 
 // Loaded in main() so that the start-up workload can time the import itself.
 type Socket = typeof import('../../src/index.js');
@@ -100,11 +113,12 @@ function bulkAll(socket: Socket, job: Job): Report {
 
 function send(socket: Socket, job: Job): Report {
   const c = open(socket, job);
-  const chunk = Buffer.alloc(CHUNK, 'x');
+  const chunk: string | Buffer = job.workload === 'sendbuf' ? Buffer.alloc(CHUNK, 'x') : 'x'.repeat(CHUNK);
   let sent = 0;
   const t0 = performance.now();
   while (sent < job.count) {
-    const piece = job.count - sent >= CHUNK ? chunk : chunk.subarray(0, job.count - sent);
+    const rest = job.count - sent;
+    const piece = rest >= CHUNK ? chunk : typeof chunk === 'string' ? chunk.slice(0, rest) : chunk.subarray(0, rest);
     const [n, err] = c.send(piece);
     if (n === null) throw new Error(`send: ${err}`);
     sent += n;
@@ -145,7 +159,7 @@ function accept(socket: Socket, job: Job): Report {
   return { ok: true, seconds, done: job.warmup + job.count, bytes: 0, hwmKiB: 0 };
 }
 
-const WORKLOADS = { echo, lines, bulk, bulkall: bulkAll, send, connect, accept } as const;
+const WORKLOADS = { echo, lines, bulk, bulkall: bulkAll, send, sendbuf: send, connect, accept } as const;
 
 await runClient(async (job) => {
   const t0 = performance.now();
@@ -162,5 +176,6 @@ await runClient(async (job) => {
     report = WORKLOADS[job.workload](socket, job);
   }
   report.hwmKiB = peakRssKiB();
+  report.addonLoaded = mapped('luasocket_native.node');
   return report;
 });

@@ -129,7 +129,7 @@ async function bulk(job: Job, keepAll: boolean): Promise<Report> {
 
 async function send(job: Job): Promise<Report> {
   const s = await open(job);
-  const chunk = Buffer.alloc(CHUNK, 'x');
+  const chunk: string | Buffer = job.workload === 'sendbuf' ? Buffer.alloc(CHUNK, 'x') : 'x'.repeat(CHUNK);
   let ack: string | undefined;
   const gotAck = new Promise<void>((resolve, reject) => {
     const reader = new LineReader((line) => {
@@ -144,7 +144,8 @@ async function send(job: Job): Promise<Report> {
   let sent = 0;
   const t0 = performance.now();
   while (sent < job.count) {
-    const piece = job.count - sent >= CHUNK ? chunk : chunk.subarray(0, job.count - sent);
+    const rest = job.count - sent;
+    const piece = rest >= CHUNK ? chunk : typeof chunk === 'string' ? chunk.slice(0, rest) : chunk.subarray(0, rest);
     sent += piece.length;
     if (!s.write(piece)) await new Promise((resolve) => s.once('drain', resolve));
   }
@@ -224,6 +225,7 @@ await runClient(async (job) => {
       report = await bulk(job, true);
       break;
     case 'send':
+    case 'sendbuf':
       report = await send(job);
       break;
     case 'connect':

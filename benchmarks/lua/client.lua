@@ -72,7 +72,8 @@ function run.echo()
   end
   local seconds = gettime() - t0
   c:close()
-  return { seconds = seconds, done = warmup + count, bytes = 4 * (warmup + count), latenciesUs = lat }
+  -- gettime() is gettimeofday(): whole microseconds (the harness interpolates within a tick).
+  return { seconds = seconds, done = warmup + count, bytes = 4 * (warmup + count), latenciesUs = lat, clockTickUs = 1 }
 end
 
 function run.lines()
@@ -179,6 +180,19 @@ function run.startup()
   return { seconds = seconds, done = 1, bytes = 0 }
 end
 
+-- Lua has one kind of string: W4b (a Buffer in JavaScript) is the same job here.
+run.sendbuf = run.send
+
+-- Seconds on a CPU, seconds waiting for one and times scheduled in, from /proc schedstat.
+local function thread_time()
+  local f = io.open("/proc/self/schedstat", "r")
+  if not f then return 0, 0, 0 end
+  local run, wait, slices = f:read("n", "n", "n")
+  f:close()
+  return (run or 0) / 1e9, (wait or 0) / 1e9, slices or 0
+end
+
+local run_before, wait_before, slices_before = thread_time()
 local ok, report = pcall(function()
   local fn = run[workload]
   if not fn then error("unknown workload '" .. tostring(workload) .. "'") end
@@ -190,4 +204,6 @@ else
   report = { ok = false, error = tostring(report), seconds = 0, done = 0, bytes = 0 }
 end
 report.hwmKiB = peak_rss_kib()
+local run_after, wait_after, slices_after = thread_time()
+report.cpu = { main = { runS = run_after - run_before, waitS = wait_after - wait_before, slices = slices_after - slices_before } }
 io.stdout:write(encode(report), "\n")
