@@ -166,7 +166,8 @@ export class StreamChannel {
 
   /**
    * close(2), as LuaSocket's close: the kernel still delivers what it holds. Bytes node:net
-   * holds (a send that timed out committed them) are flushed first; `abort` resets instead.
+   * holds (a send that timed out committed them) are flushed first, a TLS session sends
+   * close_notify; `abort` resets instead.
    */
   close(abort: boolean): void {
     if (this.closed) return;
@@ -179,7 +180,9 @@ export class StreamChannel {
       if (!s.destroyed) s.resetAndDestroy();
       return;
     }
-    if (this.tx.backlog > 0 && !s.destroyed) {
+    // A TLS session ends with close_notify (LuaSec's close does SSL_shutdown first), and
+    // bytes node:net still holds go out before the end.
+    if ((this.session !== null || this.tx.backlog > 0) && !s.destroyed) {
       this.connection.close(false);
       s.end(() => s.destroy());
       return;
