@@ -289,7 +289,10 @@ test.serial('test_nonblocking (send): timeout 0, resume with send(data, last + 1
     r = c.send(data, last + 1);
     if (r[0] !== null) break;
     t.is(r[1], 'timeout');
-    t.true(r[2] >= last && r[2] < data.length, `index ${r[2]} after ${last}`);
+    // Portable item 11: a timeout's index may count one piece node:net holds for the kernel,
+    // up to the end of the data (the next call then sends nothing and succeeds).
+    const end = portable ? data.length + 1 : data.length;
+    t.true(r[2] >= last && r[2] < end, `index ${r[2]} after ${last}`);
     last = r[2];
     tries += 1;
     if (got === null) {

@@ -242,6 +242,22 @@ test.serial("ipv6-v6only: set only; getoption raises; an IPv4 socket refuses it 
   throwsLua(t, () => loose(o.master6).setoption('ipv6-v6only', 1), "bad argument #2 to 'setoption' (boolean expected, got number)");
 });
 
+test.serial("ipv6-v6only is real: off before listen, an IPv4 client reaches a '::' server; on (the default), it is refused", (t) => {
+  // lua5.4 + LuaSocket 3.1.0: the same two outcomes (a tcp{client}, then 'connection refused').
+  const dual = own(t, socket.tcp6());
+  t.deepEqual(dual.setoption('ipv6-v6only', false), [1]);
+  t.deepEqual(dual.bind('::', 0), [1]);
+  t.deepEqual(dual.listen(), [1]);
+  const c = own(t, socket.connect('127.0.0.1', portOf(t, dual)));
+  dual.settimeout(5);
+  const a = own(t, dual.accept());
+  t.deepEqual(a.getpeername(), ['::ffff:127.0.0.1', c.getsockname()[1], 'inet6']);
+  const only = own(t, socket.tcp6());
+  t.deepEqual(only.bind('::', 0), [1]);
+  t.deepEqual(only.listen(), [1]);
+  t.deepEqual(socket.connect('127.0.0.1', portOf(t, only)), [null, 'connection refused']);
+});
+
 test.serial('tcp-defer-accept, tcp-fastopen, tcp-fastopen-connect: set only', (t) => {
   const o = objects(t);
   // Portable item 6: node:net cannot apply these.
