@@ -462,7 +462,10 @@ const TIMEOUT_CASES: Array<[number, number]> = [
 
 /**
  * LuaSocket's check_timeout rules. A receive with tm < sl must time out; a send must too
- * here, since the halves (8 MiB) are larger than the kernel can absorb. With tm >= sl, a
+ * here, since the halves (8 MiB) are larger than the kernel can absorb: the server's receive
+ * buffer is fixed at 64 KiB (autotuning could grow it to tcp_rmem's maximum, 32 MiB here, and
+ * a loaded machine then sometimes absorbed a whole half, on both engines), which leaves the
+ * sender's buffer (tcp_wmem's maximum, 4 MiB) as the rest of what the kernel can hold. With tm >= sl, a
  * total timeout gives "timeout" if more than tm elapsed and success otherwise; a blocking
  * timeout must succeed.
  */
@@ -494,7 +497,7 @@ function timeoutSend(t: ExecutionContext, mode: 'block' | 'total'): void {
   for (const [tm, sl] of TIMEOUT_CASES) {
     const d = reconnect();
     remote(
-      `local a = data:receive(${len}) socket.sleep(${sl}) local b = data:receive(${len}) data:send(((a and #a or 0) + (b and #b or 0)) .. '\\n')`,
+      `data:setoption('recv-buffer-size', 65536) local a = data:receive(${len}) socket.sleep(${sl}) local b = data:receive(${len}) data:send(((a and #a or 0) + (b and #b or 0)) .. '\\n')`,
     );
     d.settimeout(tm, mode === 'total' ? 't' : 'b');
     const [r, took] = timed(() => d.send(str));
