@@ -8,6 +8,7 @@
  * getsockopt(2) on the worker's descriptor (same process), when the native helper loads.
  * Registered as skipped on the native engine.
  */
+import { execFileSync } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
 import * as socket from '../src/index.js';
 import { native } from '../src/native.js';
@@ -77,6 +78,28 @@ for (const name of ['keepalive', 'tcp-nodelay'] as const) {
     holds(t, m, name, true, 'connected master');
   });
 }
+
+/** ss's view of the established connection from local port `port` (its timer column shows keep-alive), or null without ss. */
+function ssRow(port: number): string | null {
+  try {
+    return execFileSync('ss', ['-Htno', 'state', 'established', `sport = :${port}`], { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}
+
+portableOnlySerial('keepalive is really applied: ss shows the keep-alive timer once it is on, and none once it is off', (t) => {
+  // An observation that needs neither engine nor the native helper.
+  const { client } = objects(t);
+  const port = portOf(t, client);
+  const before = ssRow(port);
+  if (before === null) return t.pass('ss is not available: not checked');
+  t.notRegex(before, /timer:\(keepalive/, 'off by default');
+  t.deepEqual(client.setoption('keepalive', true), [1]);
+  t.regex(ssRow(port) ?? '', /timer:\(keepalive/, 'on');
+  t.deepEqual(client.setoption('keepalive', false), [1]);
+  t.notRegex(ssRow(port) ?? '', /timer:\(keepalive/, 'off again');
+});
 
 portableOnlySerial('reuseaddr: true once bound or listening (libuv sets it), set true accepted, set false refused when bound', (t) => {
   const o = objects(t);
