@@ -6,6 +6,7 @@
 import test, { type ExecutionContext } from 'ava';
 import * as socket from '../src/index.js';
 import { listening } from './helpers/client.js';
+import { portable } from './helpers/engine.js';
 import type { Peer } from './helpers/peer.js';
 
 type Sock = socket.TcpSocket;
@@ -157,6 +158,11 @@ test.serial('connect_errors and empty_connect', (t) => {
 test.serial('active_close: getfd is a descriptor while open, -1 after close and for a fresh tcp()', (t) => {
   const [m] = socket.tcp4();
   if (!m) return t.fail();
+  if (portable) {
+    // Portable item 1: no OS socket before bind; a bound socket has one.
+    t.deepEqual(m.getfd(), [-1]);
+    t.deepEqual(m.bind('127.0.0.1', 0), [1]);
+  }
   t.not(m.getfd()[0], -1);
   m.close();
   t.deepEqual(m.getfd(), [-1]);
@@ -283,7 +289,10 @@ test.serial('test_nonblocking (send): timeout 0, resume with send(data, last + 1
     r = c.send(data, last + 1);
     if (r[0] !== null) break;
     t.is(r[1], 'timeout');
-    t.true(r[2] >= last && r[2] < data.length, `index ${r[2]} after ${last}`);
+    // Portable item 11: a timeout's index may count one piece node:net holds for the kernel,
+    // up to the end of the data (the next call then sends nothing and succeeds).
+    const end = portable ? data.length + 1 : data.length;
+    t.true(r[2] >= last && r[2] < end, `index ${r[2]} after ${last}`);
     last = r[2];
     tries += 1;
     if (got === null) {

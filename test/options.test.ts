@@ -4,11 +4,15 @@
  * Options must be real: besides reading values back, the tests read them through a second
  * object that shares the descriptor (setfd), compare defaults with the kernel's sysctls, and
  * check effects (SO_REUSEPORT lets two listeners share a port, SO_LINGER 0 resets on close).
+ * Reading through a second object needs setfd adoption, which the portable engine does not
+ * have (portable item 2): those tests run on the native engine, and options-portable.test.ts
+ * checks what the portable engine does instead (portable item 6).
  */
 import { readFileSync } from 'node:fs';
 import test, { type ExecutionContext } from 'ava';
 import * as socket from '../src/index.js';
 import { own, portOf } from './helpers/client.js';
+import { nativeOnlySerial, portable } from './helpers/engine.js';
 
 type Sock = socket.TcpSocket;
 type Loose = Record<string, (...a: unknown[]) => unknown>;
@@ -54,12 +58,14 @@ const throwsLua = (t: ExecutionContext, fn: () => unknown, message: string) => t
 const BOOLEANS = ['keepalive', 'reuseaddr', 'reuseport', 'tcp-nodelay'] as const;
 const INTEGERS = ['tcp-keepidle', 'tcp-keepcnt', 'tcp-keepintvl'] as const;
 const GETTABLE = [...BOOLEANS, ...INTEGERS, 'linger', 'error', 'recv-buffer-size', 'send-buffer-size'] as const;
+/** Portable item 6: what the portable engine answers for an option node:net cannot apply. */
+const UNSUPPORTED = [null, 'not supported on this platform'];
 
 test.serial('boolean defaults: all false, except reuseaddr on socket.bind servers and what they accept', (t) => {
   const o = objects(t);
   for (const [name, s] of Object.entries(o)) {
     t.deepEqual(s.getoption('keepalive'), [false], name);
-    t.deepEqual(s.getoption('reuseport'), [false], name);
+    t.deepEqual(s.getoption('reuseport'), portable ? UNSUPPORTED : [false], name);
     t.deepEqual(s.getoption('tcp-nodelay'), [false], name);
   }
   t.deepEqual(o.client.getoption('reuseaddr'), [false]);
@@ -76,15 +82,21 @@ test.serial('integer and linger defaults are the kernel defaults: keepidle 7200,
   const cnt = sysctl('/proc/sys/net/ipv4/tcp_keepalive_probes', 0, 9);
   const intvl = sysctl('/proc/sys/net/ipv4/tcp_keepalive_intvl', 0, 75);
   for (const [name, s] of Object.entries(o)) {
+    t.deepEqual(s.getoption('linger'), [{ on: false, timeout: 0 }], name);
+    if (portable) {
+      // Portable item 6: node:net cannot read these.
+      for (const opt of [...INTEGERS, 'recv-buffer-size', 'send-buffer-size']) t.deepEqual(s.getoption(opt), UNSUPPORTED, `${name} ${opt}`);
+      continue;
+    }
     t.deepEqual(s.getoption('tcp-keepidle'), [idle], name);
     t.deepEqual(s.getoption('tcp-keepcnt'), [cnt], name);
     t.deepEqual(s.getoption('tcp-keepintvl'), [intvl], name);
-    t.deepEqual(s.getoption('linger'), [{ on: false, timeout: 0 }], name);
     const [rcv] = s.getoption('recv-buffer-size');
     const [snd] = s.getoption('send-buffer-size');
     t.true(typeof rcv === 'number' && rcv > 0, name);
     t.true(typeof snd === 'number' && snd > 0, name);
   }
+  if (portable) return;
   // An unconnected socket starts with tcp_rmem/tcp_wmem's default sizes (131072 / 16384 in p08).
   t.deepEqual(o.master4.getoption('recv-buffer-size'), [sysctl('/proc/sys/net/ipv4/tcp_rmem', 1, 131072)]);
   t.deepEqual(o.master4.getoption('send-buffer-size'), [sysctl('/proc/sys/net/ipv4/tcp_wmem', 1, 16384)]);
@@ -109,7 +121,7 @@ test.serial("getoption('error') reports a failed non-blocking connect once: 'con
 });
 
 for (const name of BOOLEANS) {
-  test.serial(`${name}: set true / false, read back from the kernel`, (t) => {
+  nativeOnlySerial(`${name}: set true / false, read back from the kernel`, (t) => {
     const o = objects(t);
     for (const s of [o.client, o.master4]) {
       const other = view(t, s);
@@ -126,7 +138,7 @@ for (const name of BOOLEANS) {
 }
 
 for (const name of INTEGERS) {
-  test.serial(`${name}: set 60 reads 60; '40' -> 40; 12.9 -> 12; 'abc' and nothing are 0, refused`, (t) => {
+  nativeOnlySerial(`${name}: set 60 reads 60; '40' -> 40; 12.9 -> 12; 'abc' and nothing are 0, refused`, (t) => {
     const { client } = objects(t);
     const other = view(t, client);
     t.deepEqual(client.setoption(name, 60), [1]);
@@ -144,7 +156,7 @@ for (const name of INTEGERS) {
   });
 }
 
-test.serial('linger: tables in and out, the timeout truncated, and the kernel keeping the old time when off', (t) => {
+nativeOnlySerial('linger: tables in and out, the timeout truncated, and the kernel keeping the old time when off', (t) => {
   const { client } = objects(t);
   const other = view(t, client);
   t.deepEqual(client.setoption('linger', { on: true, timeout: 5 }), [1]);
@@ -157,6 +169,19 @@ test.serial('linger: tables in and out, the timeout truncated, and the kernel ke
   t.deepEqual(client.getoption('linger'), [{ on: true, timeout: 2 }]);
   t.deepEqual(loose(client).setoption('linger', { on: true, timeout: '3' }), [1]);
   t.deepEqual(client.getoption('linger'), [{ on: true, timeout: 3 }]);
+});
+
+test.serial("a server's keepalive and tcp-nodelay are inherited by the connections it accepts", (t) => {
+  // The kernel copies a listener's options to the sockets it accepts (lua5.4 + LuaSocket 3.1.0: true, true).
+  const server = own(t, socket.bind('127.0.0.1', 0));
+  t.deepEqual(server.setoption('keepalive', true), [1]);
+  t.deepEqual(server.setoption('tcp-nodelay', true), [1]);
+  const client = own(t, socket.connect('127.0.0.1', portOf(t, server)));
+  server.settimeout(5);
+  const accepted = own(t, server.accept());
+  t.deepEqual(accepted.getoption('keepalive'), [true]);
+  t.deepEqual(accepted.getoption('tcp-nodelay'), [true]);
+  t.deepEqual(client.getoption('keepalive'), [false], 'the client is not affected');
 });
 
 test.serial('linger {on = true, timeout = 0} is real: close resets the connection instead of a FIN', (t) => {
@@ -179,7 +204,7 @@ test.serial('linger {on = true, timeout = 0} is real: close resets the connectio
   }
 });
 
-test.serial('reuseport is real: two listeners with it share a port; a third without it cannot bind', (t) => {
+nativeOnlySerial('reuseport is real: two listeners with it share a port; a third without it cannot bind', (t) => {
   const one = own(t, socket.tcp4());
   t.deepEqual(one.setoption('reuseport', true), [1]);
   t.deepEqual(one.bind('127.0.0.1', 0), [1]);
@@ -193,7 +218,7 @@ test.serial('reuseport is real: two listeners with it share a port; a third with
   t.deepEqual(three.bind('127.0.0.1', port), [null, 'address already in use']);
 });
 
-test.serial('recv-buffer-size / send-buffer-size: set 65536, read back between 65536 and 262144', (t) => {
+nativeOnlySerial('recv-buffer-size / send-buffer-size: set 65536, read back between 65536 and 262144', (t) => {
   const o = objects(t);
   for (const s of [o.client, o.master4]) {
     for (const name of ['recv-buffer-size', 'send-buffer-size']) {
@@ -217,11 +242,29 @@ test.serial("ipv6-v6only: set only; getoption raises; an IPv4 socket refuses it 
   throwsLua(t, () => loose(o.master6).setoption('ipv6-v6only', 1), "bad argument #2 to 'setoption' (boolean expected, got number)");
 });
 
+test.serial("ipv6-v6only is real: off before listen, an IPv4 client reaches a '::' server; on (the default), it is refused", (t) => {
+  // lua5.4 + LuaSocket 3.1.0: the same two outcomes (a tcp{client}, then 'connection refused').
+  const dual = own(t, socket.tcp6());
+  t.deepEqual(dual.setoption('ipv6-v6only', false), [1]);
+  t.deepEqual(dual.bind('::', 0), [1]);
+  t.deepEqual(dual.listen(), [1]);
+  const c = own(t, socket.connect('127.0.0.1', portOf(t, dual)));
+  dual.settimeout(5);
+  const a = own(t, dual.accept());
+  t.deepEqual(a.getpeername(), ['::ffff:127.0.0.1', c.getsockname()[1], 'inet6']);
+  const only = own(t, socket.tcp6());
+  t.deepEqual(only.bind('::', 0), [1]);
+  t.deepEqual(only.listen(), [1]);
+  t.deepEqual(socket.connect('127.0.0.1', portOf(t, only)), [null, 'connection refused']);
+});
+
 test.serial('tcp-defer-accept, tcp-fastopen, tcp-fastopen-connect: set only', (t) => {
   const o = objects(t);
-  t.deepEqual(o.server.setoption('tcp-defer-accept', 5), [1]);
-  t.deepEqual(o.server.setoption('tcp-fastopen', 5), [1]);
-  t.deepEqual(o.master4.setoption('tcp-fastopen-connect', 1), [1]);
+  // Portable item 6: node:net cannot apply these.
+  const applied = portable ? UNSUPPORTED : [1];
+  t.deepEqual(o.server.setoption('tcp-defer-accept', 5), applied);
+  t.deepEqual(o.server.setoption('tcp-fastopen', 5), applied);
+  t.deepEqual(o.master4.setoption('tcp-fastopen-connect', 1), applied);
   for (const name of ['tcp-defer-accept', 'tcp-fastopen', 'tcp-fastopen-connect']) {
     for (const s of [o.server, o.client, o.master4]) {
       throwsLua(t, () => s.getoption(name), `bad argument #1 to 'getoption' (unsupported option \`${name}')`);

@@ -7,6 +7,7 @@
 import test, { type ExecutionContext } from 'ava';
 import * as socket from '../src/index.js';
 import { own, portOf } from './helpers/client.js';
+import { portable } from './helpers/engine.js';
 import { Peer } from './helpers/peer.js';
 
 type Loose = Record<string, (...a: unknown[]) => unknown>;
@@ -86,11 +87,13 @@ test.serial("bind to a port held by a listener: 'address already in use', also w
   const r = own(t, socket.tcp4());
   t.deepEqual(r.setoption('reuseaddr', true), [1]);
   t.deepEqual(r.bind('127.0.0.1', port), [null, 'address already in use']);
-  // An unspec tcp() that failed to bind owns a real socket now, of the candidate's family.
+  // An unspec tcp() that failed to bind owns a real socket now, of the candidate's family
+  // (portable item 1: node:net made no socket, since nothing listened or connected).
   const u = own(t, socket.tcp());
   t.deepEqual(u.bind('127.0.0.1', port), [null, 'address already in use']);
   t.is(u.class, 'tcp{master}');
-  t.true((u.getfd()[0] as number) >= 0);
+  if (portable) t.deepEqual(u.getfd(), [-1]);
+  else t.true((u.getfd()[0] as number) >= 0);
   t.deepEqual(u.getfamily(), ['inet4']);
 });
 
@@ -193,15 +196,21 @@ test.serial("ports above 65535 wrap: '65536' is ephemeral, 70000 is 4464 (when 4
   t.deepEqual(s.getsockname(), ['127.0.0.1', 4464, 'inet']);
 });
 
-test.serial('a bound-but-not-listening socket refuses connections; a later listen keeps its address', (t) => {
+test.serial('a bound-but-not-listening socket refuses connections (portable: resets them); a later listen keeps its address', (t) => {
   const m = own(t, socket.tcp4());
   t.deepEqual(m.bind('127.0.0.1', 0), [1]);
   const port = portOf(t, m);
   const peer = connector(t);
   const refused = peer.connect(port).result();
-  t.false(refused.ok);
-  t.is(refused.error, 'ECONNREFUSED');
-  t.deepEqual(socket.connect('127.0.0.1', port), [null, 'connection refused']);
+  if (portable && refused.ok) {
+    // Portable item 3: bind is a listen, so the peer's connect completes and is then reset
+    // (the reset may also come before node reports the connect: ECONNRESET below).
+    t.like(peer.recv(1).result(), { data: '', eof: true }, 'the connection ends at once, with no data');
+  } else {
+    t.false(refused.ok);
+    t.is(refused.error, portable ? 'ECONNRESET' : 'ECONNREFUSED');
+  }
+  t.deepEqual(socket.connect('127.0.0.1', port), [null, portable ? 'closed' : 'connection refused']);
 
   t.deepEqual(m.listen(), [1]);
   t.is(m.class, 'tcp{server}');

@@ -7,6 +7,7 @@
 import test, { type ExecutionContext } from 'ava';
 import * as socket from '../src/index.js';
 import { own, portOf } from './helpers/client.js';
+import { portable } from './helpers/engine.js';
 
 type Sock = socket.TcpSocket;
 type Loose = Record<string, (...a: unknown[]) => unknown>;
@@ -82,7 +83,9 @@ test.serial('methods every class accepts answer on a master, a server and a clie
   for (const o of [master, server, client]) {
     t.deepEqual(o.dirty(), [false], o.class);
     t.deepEqual(o.getfamily(), ['inet4'], o.class);
-    t.true((o.getfd()[0] as number) >= 0, o.class);
+    // Portable item 1: a fresh master has no OS socket there.
+    if (portable && o.class === 'tcp{master}') t.deepEqual(o.getfd(), [-1], o.class);
+    else t.true((o.getfd()[0] as number) >= 0, o.class);
     t.deepEqual(o.getoption('keepalive'), [false], o.class);
     t.deepEqual(o.setoption('keepalive', false), [1], o.class);
     t.deepEqual(o.settimeout(0), [1], o.class);
