@@ -180,8 +180,11 @@ export interface InetAddress {
 export type Command =
   /** native: a connection the caller made or accepted; the worker takes over its reading. */
   | { op: 'adopt'; id: number; sab: SharedArrayBuffer; fd: number }
-  /** Forget a channel; `abort` resets the connection (linger 0) instead of a graceful close. */
-  | { op: 'close'; id: number; abort?: boolean }
+  /**
+   * Forget a channel; `abort` resets the connection (linger 0) instead of a graceful close.
+   * With `rid` the worker replies once the socket's descriptor is closed (as close(2) returns).
+   */
+  | { op: 'close'; id: number; abort?: boolean; rid?: number }
   | { op: 'lookup'; rid: number; host: string; family: 0 | 4 | 6 }
   /** getnameinfo for socket.dns (portable engine). */
   | { op: 'lookup-service'; rid: number; address: string; port: number }
@@ -194,7 +197,17 @@ export type Command =
    * portable: listen (on the socket 'bind' made, when channel `id` exists, else on
    * `address`); replies with the address, then pushes 'accepted' messages.
    */
-  | { op: 'listen'; rid: number; id: number; sab: SharedArrayBuffer; address: InetAddress; backlog: number; ipv6Only: boolean }
+  | {
+      op: 'listen';
+      rid: number;
+      id: number;
+      sab: SharedArrayBuffer;
+      address: InetAddress;
+      backlog: number;
+      ipv6Only: boolean;
+      /** Options accepted connections inherit from the listener, as in the kernel. */
+      options: SocketOptions;
+    }
   /**
    * portable: connect; progress is published in the channel's STATE word. `unbind` is the
    * channel of a 'bind' whose address the connection takes (closed first), or 0.
@@ -206,14 +219,15 @@ export type Command =
       remote: InetAddress;
       local: InetAddress | null;
       unbind: number;
-      noDelay: boolean;
+      /** Applied before the connection is published as connected. */
+      options: SocketOptions;
     }
   /** portable: local and peer names of a channel's socket. */
   | { op: 'names'; rid: number; id: number }
   /** portable: half-close the sending side once every taken byte is written. */
   | { op: 'shutdown'; id: number }
-  /** portable: socket options node:net can apply. */
-  | { op: 'set-option'; id: number; name: 'nodelay' | 'keepalive'; on: boolean; delayMs: number }
+  /** portable: socket options node:net can apply; the reply comes once they are applied. */
+  | { op: 'set-option'; rid: number; id: number; options: SocketOptions }
   /**
    * TLS (both engines): take over a socket (portable: an existing channel; native: a dup of
    * the caller's descriptor) and run a TLS session on it in channel `id`; the handshake's
@@ -272,6 +286,12 @@ export interface TlsInfo {
   servername: string | null;
 }
 
+/** The options node:net applies for real (portable engine). */
+export interface SocketOptions {
+  noDelay: boolean;
+  keepAlive: boolean;
+}
+
 /** A socket name as a reply carries it: an address, or the ErrCode of getsockname/getpeername. */
 export type NameReply = InetAddress | { err: number };
 
@@ -282,7 +302,9 @@ export type Reply =
   | { rid: number; service: { host: string } | { lookupError: string } }
   | { rid: number; bound: InetAddress | { err: number } }
   | { rid: number; names: { local: NameReply; peer: NameReply } }
-  | { rid: number; tls: TlsInfo };
+  | { rid: number; tls: TlsInfo }
+  /** A command that answers nothing but that it was carried out (close, set-option). */
+  | { rid: number; done: true };
 
 /** A connection a portable listener accepted, pushed on the reply port. */
 export interface Accepted {

@@ -7,6 +7,7 @@
 import test, { type ExecutionContext } from 'ava';
 import * as socket from '../src/index.js';
 import { dial, listening, loose, pair, throwsLua } from './helpers/client.js';
+import { portable } from './helpers/engine.js';
 
 type Sock = socket.TcpSocket;
 type AnyFn = (...a: unknown[]) => unknown;
@@ -206,10 +207,18 @@ test.serial("shutdown('receive'): sending and receiving still work", (t) => {
   t.deepEqual(c.shutdown('receive'), [1]);
   t.deepEqual(c.send('x'), [1]);
   t.is(peer.recv(1).result().data, 'x');
-  // Linux does not discard what arrives afterwards: it can still be read.
-  peer.send('from-peer\n');
+  // Linux does not discard what arrives afterwards: it can still be read. An empty queue
+  // reads as the end at once (as recv(2) after SHUT_RD does), so the bytes must be there.
+  peer.send('from-peer\n').result();
   c.settimeout(5);
-  t.deepEqual(c.receive(), ['from-peer']);
+  if (portable) {
+    // No kernel view (portable item 10): the worker publishes the bytes a moment later;
+    // until then a receive says the stream ended, as it would with nothing queued.
+    const end = performance.now() + 5000;
+    let r = c.receive();
+    while (r[0] === null && r[1] === 'closed' && performance.now() < end) r = c.receive();
+    t.deepEqual(r, ['from-peer']);
+  } else t.deepEqual(c.receive(), ['from-peer']);
   t.deepEqual(c.shutdown('receive'), [1]);
 });
 

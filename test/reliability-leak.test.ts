@@ -103,7 +103,7 @@ test.serial(
 );
 
 test.serial(
-  "a connection that arrives while the process is out of descriptors is not lost: 'Too many open files' (portable: a timeout), then accepted",
+  "a connection that arrives while the process is out of descriptors: 'Too many open files', then accepted (portable: libuv closes it)",
   async (t) => {
     const child = startChild('reliability-emfile', ['late'], { shell: 'ulimit -n 128', limitMs: 30000 });
     const { port } = await child.waitEvent('listening');
@@ -120,11 +120,17 @@ test.serial(
     peer.destroy();
     // Portable item 7: the worker meets EMFILE, not accept(), which waits for its timeout (2 s).
     t.like(lastEvent(run, 'full'), { r: [null, portable ? 'timeout' : 'Too many open files'] });
-    t.like(
-      lastEvent(run, 'freed'),
-      { r: ['tcp{client}'], got: ['hello'] },
-      `the connection was kept for a later accept(): ${JSON.stringify(run.events)}`,
-    );
+    if (portable) {
+      // libuv's answer to EMFILE in the worker: it accepts the connection it cannot keep and
+      // closes it at once (README: The two engines), so a later accept() finds nothing.
+      t.like(lastEvent(run, 'freed'), { r: [null, 'timeout'] }, JSON.stringify(run.events));
+    } else {
+      t.like(
+        lastEvent(run, 'freed'),
+        { r: ['tcp{client}'], got: ['hello'] },
+        `the connection was kept for a later accept(): ${JSON.stringify(run.events)}`,
+      );
+    }
     t.is(run.code, 0, run.stderr);
   },
 );

@@ -60,7 +60,7 @@ function adoptChannel(ch: StreamChannel): void {
 
 function listen(cmd: Extract<Command, { op: 'listen' }>): void {
   const bound = channels.get(cmd.id);
-  if (bound instanceof Listener) bound.listen(cmd.rid);
+  if (bound instanceof Listener) bound.listen(cmd.rid, cmd.options);
   else channels.set(cmd.id, new Listener(cmd, post, wake, adoptChannel));
 }
 
@@ -126,7 +126,9 @@ parentPort?.on('message', (cmd: Command) => {
     case 'adopt':
       return adopt(cmd);
     case 'close':
-      return close(cmd.id, cmd.abort === true);
+      close(cmd.id, cmd.abort === true);
+      if (cmd.rid !== undefined) post({ rid: cmd.rid, done: true });
+      return;
     case 'lookup':
       return lookup(cmd, post);
     case 'lookup-service':
@@ -145,7 +147,8 @@ parentPort?.on('message', (cmd: Command) => {
     case 'shutdown':
       return stream(cmd.id)?.shutdown();
     case 'set-option':
-      return stream(cmd.id)?.setOption(cmd.name, cmd.on, cmd.delayMs);
+      stream(cmd.id)?.setOptions(cmd.options);
+      return post({ rid: cmd.rid, done: true });
     case 'tls':
       return startTls(cmd);
     case 'tls-info':

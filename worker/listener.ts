@@ -10,7 +10,7 @@
  */
 import net from 'node:net';
 import { errCodeOf } from '../src/errors.js';
-import { type Accepted, type Command, Hdr, type InetAddress, Layout, type Reply, State } from '../src/protocol.js';
+import { type Accepted, type Command, Hdr, type InetAddress, Layout, type Reply, type SocketOptions, State } from '../src/protocol.js';
 import { StreamChannel } from './stream-channel.js';
 
 type Post = (m: Reply | Accepted) => void;
@@ -27,6 +27,7 @@ export class Listener {
   private readonly hdr: Int32Array;
   private readonly server: net.Server;
   private accepting = false;
+  private options: SocketOptions | null = null;
 
   constructor(
     private readonly cmd: Extract<Command, { op: 'bind' | 'listen' }>,
@@ -45,7 +46,7 @@ export class Listener {
     this.server.listen({ host: a.address, port: a.port, backlog, ipv6Only: cmd.ipv6Only, exclusive: true }, () => {
       const fd = (this.server as unknown as { _handle?: { fd?: number } | null })._handle?.fd;
       Atomics.store(this.hdr, Hdr.FD, typeof fd === 'number' ? fd : -1);
-      if (cmd.op === 'listen') this.listen(cmd.rid);
+      if (cmd.op === 'listen') this.listen(cmd.rid, cmd.options);
       else post({ rid: cmd.rid, bound: boundAddress(this.server) });
     });
   }
@@ -54,9 +55,10 @@ export class Listener {
     return this.server.listening ? boundAddress(this.server) : null;
   }
 
-  /** From now on connections are kept for the caller. */
-  listen(rid: number): void {
+  /** From now on connections are kept for the caller (with these options). */
+  listen(rid: number, options: SocketOptions): void {
     this.accepting = true;
+    this.options = options;
     Atomics.store(this.hdr, Hdr.STATE, State.LISTENING);
     this.post({ rid, bound: boundAddress(this.server) });
   }
@@ -69,6 +71,8 @@ export class Listener {
     const id = nextWorkerId--;
     const sab = new SharedArrayBuffer(Layout.duplex);
     const ch = StreamChannel.accepted(id, sab, socket, this.wake);
+    // An accepted socket inherits the listener's options, as in the kernel.
+    if (this.options) ch.setOptions(this.options);
     this.adopt(ch);
     this.post({ op: 'accepted', listener: this.cmd.id, id, sab, fd: Atomics.load(ch.hdr, Hdr.FD) });
     Atomics.add(this.hdr, Hdr.PENDING, 1);

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { errCodeOf } from '../src/errors.js';
-import { type Command, ErrCode, Hdr, type InetAddress, type NameReply, State, type TlsInfo } from '../src/protocol.js';
+import { type Command, ErrCode, Hdr, type InetAddress, type NameReply, type SocketOptions, State, type TlsInfo } from '../src/protocol.js';
 import { Connection } from './connection.js';
 import { TlsSession } from './tls-session.js';
 import { TxPump } from './tx-pump.js';
@@ -47,7 +47,6 @@ export class StreamChannel {
       family: cmd.remote.family,
       onread: conn.onread(),
       allowHalfOpen: true,
-      noDelay: cmd.noDelay,
     };
     if (cmd.local) {
       opts.localAddress = cmd.local.address;
@@ -58,6 +57,8 @@ export class StreamChannel {
     Atomics.store(ch.hdr, Hdr.STATE, State.CONNECTING);
     conn.attach(socket);
     socket.once('connect', () => {
+      // Options set before connect are in place before the script sees the connection.
+      ch.setOptions(cmd.options);
       ch.connected();
       ch.tx.start();
       wake();
@@ -159,9 +160,11 @@ export class StreamChannel {
     if (!this.socket.destroyed) this.socket.end();
   }
 
-  setOption(name: 'nodelay' | 'keepalive', on: boolean, delayMs: number): void {
-    if (name === 'nodelay') this.socket.setNoDelay(on);
-    else this.socket.setKeepAlive(on, delayMs);
+  /** setsockopt as node:net can do it: TCP_NODELAY, SO_KEEPALIVE. */
+  setOptions(o: SocketOptions): void {
+    if (this.socket.destroyed) return;
+    this.socket.setNoDelay(o.noDelay);
+    this.socket.setKeepAlive(o.keepAlive);
   }
 
   /**

@@ -24,7 +24,8 @@ export class WorkerDeadError extends Error {
   }
 }
 
-type CommandBody = Command extends infer C ? (C extends { rid: number } ? Omit<C, 'rid'> : never) : never;
+/** Commands a caller can wait for: those with a reply id (a close too, when it must be synchronous). */
+type CommandBody = Command extends infer C ? (C extends { rid: number } | { op: 'close' } ? Omit<C, 'rid'> : never) : never;
 
 /** How often a long wait wakes up to look at the worker's heartbeat. */
 const LIVENESS_SLICE_MS = 250;

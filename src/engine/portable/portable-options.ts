@@ -5,9 +5,11 @@
  * 'not supported on this platform': no value here pretends.
  */
 import { NOT_SUPPORTED } from '../../errors.js';
+import type { SocketOptions } from '../../protocol.js';
 import type { Family, OptionName, OptionRead, OptionValue } from '../types.js';
 
-type Apply = (name: 'nodelay' | 'keepalive', on: boolean, delayMs: number) => void;
+/** Hands the options node:net applies to the socket, once one exists (a worker round trip). */
+type Apply = (options: SocketOptions) => void;
 
 export class PortableOptions {
   /** IPV6_V6ONLY for listen and bind probes; LuaSocket turns it on for IPv6 sockets. */
@@ -24,9 +26,15 @@ export class PortableOptions {
     this.v6only = family === 6;
   }
 
-  /** Sends what differs from node:net's defaults to a socket that was just created. */
-  applyAll(): void {
-    if (this.keepAlive) this.apply('keepalive', true, 0);
+  /** What node:net applies: given to connect and listen, and to every later change. */
+  get socketOptions(): SocketOptions {
+    return { noDelay: this.noDelay, keepAlive: this.keepAlive };
+  }
+
+  /** An accepted socket starts with its listener's options, as in the kernel. */
+  inherit(o: SocketOptions): void {
+    this.noDelay = o.noDelay;
+    this.keepAlive = o.keepAlive;
   }
 
   /** `bound`: the socket is (or will be) bound by libuv, which always sets SO_REUSEADDR. */
@@ -49,11 +57,11 @@ export class PortableOptions {
     switch (name) {
       case 'tcp-nodelay':
         this.noDelay = value === true;
-        this.apply('nodelay', this.noDelay, 0);
+        this.apply(this.socketOptions);
         return null;
       case 'keepalive':
         this.keepAlive = value === true;
-        this.apply('keepalive', this.keepAlive, 0);
+        this.apply(this.socketOptions);
         return null;
       case 'reuseaddr':
         // libuv sets it whenever it binds (listen, or connect from a local address).

@@ -11,10 +11,20 @@
  */
 import { type RxHost, Stream } from '../../buffer.js';
 import { errnoText, errText } from '../../errors.js';
-import { ErrCode, Hdr, HEADER_BYTES, Layout, type NameReply, SETTLE_MS, State, type TlsSource } from '../../protocol.js';
+import {
+  ErrCode,
+  Hdr,
+  HEADER_BYTES,
+  Layout,
+  type NameReply,
+  SETTLE_MS,
+  type SocketOptions,
+  State,
+  type TlsSource,
+} from '../../protocol.js';
 import type { Timeout } from '../../timeout.js';
 import type { Family, InetAddress, OptionName, OptionRead, OptionValue, Owner, Readiness, StreamHandle } from '../types.js';
-import { type WorkerLink, workerLink } from '../worker-link.js';
+import { WorkerDeadError, type WorkerLink, workerLink } from '../worker-link.js';
 import { PortableOptions } from './portable-options.js';
 import { TxRing } from './tx-ring.js';
 
@@ -57,19 +67,35 @@ export class PortableStream implements StreamHandle, RxHost {
   #fdOverride: number | null = null;
   readonly #options: PortableOptions;
   readonly #order = ++created;
+  /** Made by accept: the kernel gives it its listener's SO_REUSEADDR. */
+  #accepted = false;
 
   constructor(
     readonly family: Family,
     private readonly owner: Owner,
-    accepted?: { id: number; sab: SharedArrayBuffer },
+    accepted?: { id: number; sab: SharedArrayBuffer; options: SocketOptions },
   ) {
-    this.#options = new PortableOptions(family, (name, on, delayMs) => {
-      if (this.#id && this.#phase === 'connecting') this.link.post({ op: 'set-option', id: this.#id, name, on, delayMs });
+    this.#options = new PortableOptions(family, (options) => {
+      // Connected: applied now (a round trip, so the kernel has it when setoption returns).
+      // Before: connect and listen carry them.
+      if (this.#id && this.#phase === 'connecting') this.#call({ op: 'set-option', id: this.#id, options });
     });
     if (accepted) {
       this.#phase = 'connecting';
+      this.#accepted = true;
+      this.#options.inherit(accepted.options);
       this.#attach(accepted.id, accepted.sab);
     } else this.#phase = 'fresh';
+  }
+
+  /** A worker round trip; null when it did not answer (the worker died: its sockets are gone). */
+  #call(body: Parameters<WorkerLink['call']>[0]): ReturnType<WorkerLink['call']> {
+    try {
+      return this.link.call(body);
+    } catch (e) {
+      if (e instanceof WorkerDeadError) return null;
+      throw e;
+    }
   }
 
   #attach(id: number, sab: SharedArrayBuffer): void {
@@ -96,7 +122,7 @@ export class PortableStream implements StreamHandle, RxHost {
     if (this.#phase !== 'fresh') return errnoText(EINVAL);
     const id = this.link.newId();
     const sab = headerOnly();
-    const r = this.link.call({ op: 'bind', id, sab, address: a, ipv6Only: this.#options.v6only });
+    const r = this.#call({ op: 'bind', id, sab, address: a, ipv6Only: this.#options.v6only });
     if (r === null || !('bound' in r)) return 'closed';
     if ('err' in r.bound) {
       this.link.post({ op: 'close', id });
@@ -109,11 +135,13 @@ export class PortableStream implements StreamHandle, RxHost {
   }
 
   listen(backlog: number): string | null {
+    if (this.#phase === 'closed') return errnoText(EBADF);
     if (this.#phase !== 'fresh' && this.#phase !== 'bound') return errnoText(EINVAL);
     const address = this.#bound ?? { family: this.family, address: this.family === 6 ? '::' : '0.0.0.0', port: 0 };
     const id = this.#phase === 'bound' ? this.#id : this.link.newId();
     const sab = this.#phase === 'bound' ? (this.#sab as SharedArrayBuffer) : headerOnly();
-    const r = this.link.call({ op: 'listen', id, sab, address, backlog, ipv6Only: this.#options.v6only });
+    const options = this.#options.socketOptions;
+    const r = this.#call({ op: 'listen', id, sab, address, backlog, ipv6Only: this.#options.v6only, options });
     if (r === null || !('bound' in r)) return 'closed';
     if ('err' in r.bound) return errText(r.bound.err);
     if (this.#phase === 'fresh') this.#attach(id, sab);
@@ -163,8 +191,7 @@ export class PortableStream implements StreamHandle, RxHost {
     this.#confirmed = false;
     this.#errorTaken = false;
     this.#writeShut = false;
-    this.link.post({ op: 'connect', id, sab, remote: a, local: this.#bound, unbind, noDelay: this.#options.noDelay });
-    this.#options.applyAll();
+    this.link.post({ op: 'connect', id, sab, remote: a, local: this.#bound, unbind, options: this.#options.socketOptions });
   }
 
   /**
@@ -209,7 +236,7 @@ export class PortableStream implements StreamHandle, RxHost {
       const a = this.link.takeAccepted(this.#id);
       if (a) {
         Atomics.sub(hdr, Hdr.PENDING, 1);
-        return new PortableStream(this.family, owner, a);
+        return new PortableStream(this.family, owner, { id: a.id, sab: a.sab, options: this.#options.socketOptions });
       }
       if (tm.immediate) return 'timeout';
       if (!this.link.waitUntil(() => Atomics.load(hdr, Hdr.PENDING) > 0, tm.waitDeadline())) return 'timeout';
@@ -253,7 +280,7 @@ export class PortableStream implements StreamHandle, RxHost {
       case 'bound':
         return which === 'sock' ? (this.#bound as InetAddress) : errnoText(ENOTCONN);
     }
-    const r = this.link.call({ op: 'names', id: this.#id });
+    const r = this.#call({ op: 'names', id: this.#id });
     if (r === null || !('names' in r)) return errnoText(EBADF);
     const n: NameReply = which === 'sock' ? r.names.local : r.names.peer;
     return 'err' in n ? errText(n.err) : n;
@@ -270,7 +297,7 @@ export class PortableStream implements StreamHandle, RxHost {
       const pending = this.#state() === State.CONNECTED ? (this.reader(this.owner.tm)?.takeError() ?? 0) : 0;
       return pending ? { value: errText(pending) } : { none: true };
     }
-    return this.#options.get(name, this.#phase === 'listening' || this.#bound !== null);
+    return this.#options.get(name, this.#phase === 'listening' || this.#bound !== null || this.#accepted);
   }
 
   setoption(name: OptionName, value: OptionValue): string | null {
@@ -289,7 +316,8 @@ export class PortableStream implements StreamHandle, RxHost {
     if (this.#phase === 'closed') return;
     if (this.#id) {
       orphans.unregister(this);
-      this.link.post({ op: 'close', id: this.#id, abort: this.#options.abortOnClose });
+      // A round trip: the descriptor is closed when close() returns, as with close(2).
+      this.#call({ op: 'close', id: this.#id, abort: this.#options.abortOnClose });
       if (this.#phase === 'listening') for (const a of this.link.dropAccepted(this.#id)) this.link.post({ op: 'close', id: a.id });
     }
     this.#stream?.detach();
@@ -313,6 +341,8 @@ export class PortableStream implements StreamHandle, RxHost {
   readiness(): Readiness {
     const link = this.link;
     const hdr = this.#hdr;
+    // The worker died with its sockets: every call now answers at once, as on a reset socket.
+    if (link.isDead() && this.#phase !== 'closed') return { order: this.#order, readable: true, writable: true, link: null };
     // A socket that is neither connected nor listening polls hang-up in the kernel: select
     // reports it readable and writable, as LuaSocket does for a fresh or bound master.
     const order = this.#order;
