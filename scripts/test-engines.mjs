@@ -6,7 +6,7 @@
  * ("N tests passed", "M tests failed"), as .ci/run reads them.
  *   node scripts/test-engines.mjs [ava arguments...]
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,15 +23,25 @@ let failedRun = false;
 for (const engine of engines) {
   console.log(`\n=== ava, LUASOCKET_ENGINE=${engine}`);
   const files = extra.length > 0 ? extra : engine === 'native' ? [] : ['test/**/*.test.ts', '!test/packaging.test.ts'];
-  const r = spawnSync(process.execPath, [ava, ...files], {
+  // Streamed as it comes (a run lasts minutes), and kept to add up the results.
+  const child = spawn(process.execPath, [ava, ...files], {
     cwd: root,
     env: { ...process.env, LUASOCKET_ENGINE: engine },
-    encoding: 'utf8',
     stdio: ['inherit', 'pipe', 'pipe'],
-    maxBuffer: 64 << 20,
   });
-  const out = `${r.stdout}${r.stderr}`;
-  process.stdout.write(out);
+  let out = '';
+  child.stdout.setEncoding('utf8');
+  child.stderr.setEncoding('utf8');
+  child.stdout.on('data', (d) => {
+    out += d;
+    process.stdout.write(d);
+  });
+  child.stderr.on('data', (d) => {
+    out += d;
+    process.stderr.write(d);
+  });
+  const status = await new Promise((resolve) => child.on('close', (code) => resolve(code)));
+  const r = { status };
   // ava prints no "passed" total when something failed: count the passing tests' lines.
   totals.passed += [...out.matchAll(/^\s+✔ /gm)].length;
   for (const [key, re] of Object.entries({
