@@ -306,6 +306,19 @@ export type Reply =
   /** A command that answers nothing but that it was carried out (close, set-option). */
   | { rid: number; done: true };
 
+/** What 'tls-info' answers for a channel that has no session (any more). */
+export const NO_TLS_INFO: TlsInfo = {
+  error: 'closed',
+  authorized: false,
+  authorizationError: null,
+  peerChain: [],
+  protocol: null,
+  cipher: null,
+  bits: null,
+  alpn: null,
+  servername: null,
+};
+
 /** A connection a portable listener accepted, pushed on the reply port. */
 export interface Accepted {
   op: 'accepted';

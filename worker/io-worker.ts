@@ -8,7 +8,7 @@ import net from 'node:net';
 import { constants } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { native } from '../src/native.js';
-import { type Accepted, type Command, Ctl, ErrCode, HEARTBEAT_MS, type Reply, type WorkerData } from '../src/protocol.js';
+import { type Accepted, type Command, Ctl, ErrCode, HEARTBEAT_MS, NO_TLS_INFO, type Reply, type WorkerData } from '../src/protocol.js';
 import { Connection } from './connection.js';
 import { Listener } from './listener.js';
 import { lookup, lookupService } from './resolver.js';
@@ -99,17 +99,7 @@ function tlsInfo(cmd: Extract<Command, { op: 'tls-info' }>): void {
   const info = stream(cmd.id)?.tlsInfo();
   post({
     rid: cmd.rid,
-    tls: info ?? {
-      error: 'closed',
-      authorized: false,
-      authorizationError: null,
-      peerChain: [],
-      protocol: null,
-      cipher: null,
-      bits: null,
-      alpn: null,
-      servername: null,
-    },
+    tls: info ?? NO_TLS_INFO,
   });
 }
 

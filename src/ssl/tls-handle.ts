@@ -9,23 +9,11 @@ import { type RxHost, Stream } from '../buffer.js';
 import { TxRing } from '../engine/portable/tx-ring.js';
 import type { DataHandle, Owner, Readiness, StreamHandle } from '../engine/types.js';
 import { type WorkerLink, workerLink } from '../engine/worker-link.js';
-import { ErrCode, Hdr, Layout, State, type TlsInfo, type TlsOptions, type TlsSource } from '../protocol.js';
+import { ErrCode, Hdr, Layout, NO_TLS_INFO, State, type TlsInfo, type TlsOptions, type TlsSource } from '../protocol.js';
 import type { Timeout } from '../timeout.js';
 
 /** Outcome of a handshake step: done, still going (LuaSec's 'wantread'), or failed with LuaSec's text. */
 export type Handshake = { done: true } | { done: false; err: string };
-
-const NO_INFO: TlsInfo = {
-  error: 'closed',
-  authorized: false,
-  authorizationError: null,
-  peerChain: [],
-  protocol: null,
-  cipher: null,
-  bits: null,
-  alpn: null,
-  servername: null,
-};
 
 export class TlsHandle implements DataHandle, RxHost {
   readonly link: WorkerLink = workerLink();
@@ -85,9 +73,9 @@ export class TlsHandle implements DataHandle, RxHost {
   /** The session's details, fetched once the handshake settled (they do not change after). */
   info(): TlsInfo {
     if (this.#info) return this.#info;
-    if (!this.#started || this.#closed || this.#state() === State.CONNECTING) return NO_INFO;
+    if (!this.#started || this.#closed || this.#state() === State.CONNECTING) return NO_TLS_INFO;
     const r = this.link.call({ op: 'tls-info', id: this.#id });
-    const info = r !== null && 'tls' in r ? r.tls : NO_INFO;
+    const info = r !== null && 'tls' in r ? r.tls : NO_TLS_INFO;
     this.#info = info;
     return info;
   }

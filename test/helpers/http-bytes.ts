@@ -4,25 +4,15 @@
  * index, so a lost, repeated or reordered block changes the hash).
  */
 import { createHash } from 'node:crypto';
+import { xorshiftBlock } from './xorshift.js';
 
 export const BLOCK = 65536;
 
 let base: Buffer | null = null;
 
 function baseBlock(): Buffer {
-  if (base) return base;
-  const b = Buffer.alloc(BLOCK);
-  let x = 0x9e3779b9;
-  for (let i = 0; i < BLOCK; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  base = b;
-  return b;
+  base ??= xorshiftBlock(0x9e3779b9, BLOCK);
+  return base;
 }
 
 /** Block `k` of the stream (a fresh buffer of BLOCK bytes). */

@@ -10,6 +10,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { xorshiftBlock } from '../helpers/xorshift.js';
 
 /** The Lua interpreter to use (override with LUA=...). */
 export const LUA = process.env.LUA ?? 'lua5.4';
@@ -161,19 +162,8 @@ let baseBlock: Buffer | null = null;
 
 /** 64 KiB of xorshift32 bytes, seed 0x12345678 (identical in lua-peer.lua). */
 function base(): Buffer {
-  if (baseBlock) return baseBlock;
-  const b = Buffer.alloc(BLOCK);
-  let x = 0x12345678;
-  for (let i = 0; i < BLOCK; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  baseBlock = b;
-  return b;
+  baseBlock ??= xorshiftBlock(0x12345678, BLOCK);
+  return baseBlock;
 }
 
 /** The test stream of `length` bytes: 64 KiB blocks, each starting with its index (u32 LE). */
