@@ -38,6 +38,17 @@ NAPI_MODULE_INIT() {
       FN("gethostbyaddr", js_gethostbyaddr),
       FN("hstrerror", js_hstrerror),
       FN("gethostname", js_gethostname),
+      FN("socketOf", js_socket_of),
+      FN("sendto", js_sendto),
+      FN("recv", js_recv),
+      FN("recvfrom", js_recvfrom),
+      FN("disconnect", js_disconnect),
+      FN("bindUnix", js_bind_unix),
+      FN("connectUnix", js_connect_unix),
+      FN("sendtoUnix", js_sendto_unix),
+      FN("unixName", js_unix_name),
+      FN("setsockoptBytes", js_setsockopt_bytes),
+      FN("getsockoptBytes", js_getsockopt_bytes),
       {"constants", NULL, NULL, NULL, NULL, make_constants(env), napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)

@@ -176,6 +176,18 @@ export interface InetAddress {
   port: number;
 }
 
+/**
+ * A unix-domain socket address: the path's bytes as LuaSocket passes them (a C string: no
+ * NUL inside, shorter than sun_path; empty for the kernel's autobind).
+ */
+export interface UnixAddress {
+  family: 'unix';
+  path: Uint8Array;
+}
+
+/** Either kind of socket address. */
+export type SockAddress = InetAddress | UnixAddress;
+
 /** Commands, caller -> worker. `rid` present means the caller waits for a Reply. */
 export type Command =
   /** native: a connection the caller made or accepted; the worker takes over its reading. */

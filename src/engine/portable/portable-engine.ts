@@ -3,6 +3,7 @@
  * runs wherever Node runs, with no native helper. Control calls are worker round trips;
  * data calls use the shared rings.
  */
+import { NOT_SUPPORTED } from '../../errors.js';
 import type { Engine } from '../types.js';
 import { portableDns } from './portable-dns.js';
 import { portableResolve } from './portable-resolve.js';
@@ -18,6 +19,16 @@ export const portableEngine: Engine = {
     h.setfd(fd);
     h.close();
     return h;
+  },
+  udp: () => NOT_SUPPORTED,
+  unixStream: () => NOT_SUPPORTED,
+  // node:dgram has no unix-domain datagram sockets.
+  unixDgram: () => NOT_SUPPORTED,
+  datagramFromFd: () => {
+    throw new Error('todo');
+  },
+  unixStreamFromFd: () => {
+    throw new Error('todo');
   },
   resolve: portableResolve,
   dns: portableDns,
