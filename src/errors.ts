@@ -73,6 +73,8 @@ export function errText(code: number): string {
       return 'unknown error';
     case ErrCode.OVERSIZED:
       return 'oversized';
+    case ErrCode.UNSUPPORTED:
+      return NOT_SUPPORTED;
     default:
       return code >= ErrCode.ERRNO_BASE ? errnoText(code - ErrCode.ERRNO_BASE) : 'unknown error';
   }

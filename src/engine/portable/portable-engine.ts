@@ -5,6 +5,7 @@
  */
 import { NOT_SUPPORTED } from '../../errors.js';
 import type { Engine } from '../types.js';
+import { PortableDatagram } from './portable-dgram.js';
 import { portableDns } from './portable-dns.js';
 import { portableResolve } from './portable-resolve.js';
 import { PortableStream } from './portable-stream.js';
@@ -20,12 +21,16 @@ export const portableEngine: Engine = {
     h.close();
     return h;
   },
-  udp: () => NOT_SUPPORTED,
+  udp: (family) => new PortableDatagram(family),
   unixStream: () => NOT_SUPPORTED,
   // node:dgram has no unix-domain datagram sockets.
   unixDgram: () => NOT_SUPPORTED,
-  datagramFromFd: () => {
-    throw new Error('todo');
+  datagramFromFd(fd, family) {
+    // node:dgram cannot take over a descriptor from the calling thread either.
+    const h = new PortableDatagram(family === 6 ? 6 : 4);
+    h.setfd(fd);
+    h.close();
+    return h;
   },
   unixStreamFromFd: () => {
     throw new Error('todo');

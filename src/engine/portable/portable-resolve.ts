@@ -102,7 +102,12 @@ function literal(node: string, family: 0 | Family, port: number): Resolved | nul
   const v4 = inetAton(node);
   if (v4 !== null) return family === 6 ? { ok: false, err: ADDRFAMILY } : { ok: true, list: [{ family: 4, address: v4, port }] };
   const v6 = ipv6(node);
-  if (v6 !== null) return family === 4 ? { ok: false, err: ADDRFAMILY } : { ok: true, list: [{ family: 6, address: v6, port }] };
+  if (v6 !== null && family === 4) {
+    // glibc answers a v4-mapped literal asked for as IPv4 with its IPv4 address.
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v6);
+    return mapped ? { ok: true, list: [{ family: 4, address: mapped[1] as string, port }] } : { ok: false, err: ADDRFAMILY };
+  }
+  if (v6 !== null) return { ok: true, list: [{ family: 6, address: v6, port }] };
   return null;
 }
 

@@ -15,6 +15,7 @@ import { ErrCode, Hdr, HEADER_BYTES, Layout, type NameReply, SETTLE_MS, State, t
 import type { Timeout } from '../../timeout.js';
 import type { Family, InetAddress, OptionName, OptionRead, OptionValue, Owner, Readiness, StreamHandle } from '../types.js';
 import { type WorkerLink, workerLink } from '../worker-link.js';
+import { nextOrder } from './creation-order.js';
 import { PortableOptions } from './portable-options.js';
 import { TxRing } from './tx-ring.js';
 
@@ -30,9 +31,6 @@ function headerOnly(): SharedArrayBuffer {
   new Int32Array(sab)[Hdr.FD] = -1;
   return sab;
 }
-
-/** Creation order of handles: select's order for sockets that may have no descriptor yet. */
-let created = 0;
 
 /** Closes the worker's socket of an object the script dropped without close(). */
 const orphans = new FinalizationRegistry<{ link: WorkerLink; id: number }>(({ link, id }) => link.post({ op: 'close', id }));
@@ -56,7 +54,7 @@ export class PortableStream implements StreamHandle, RxHost {
   /** A descriptor number given to setfd (the worker's socket stays this object's). */
   #fdOverride: number | null = null;
   readonly #options: PortableOptions;
-  readonly #order = ++created;
+  readonly #order = nextOrder();
 
   constructor(
     readonly family: Family,
@@ -256,7 +254,7 @@ export class PortableStream implements StreamHandle, RxHost {
     const r = this.link.call({ op: 'names', id: this.#id });
     if (r === null || !('names' in r)) return errnoText(EBADF);
     const n: NameReply = which === 'sock' ? r.names.local : r.names.peer;
-    return 'err' in n ? errText(n.err) : n;
+    return 'err' in n ? errText(n.err) : (n as InetAddress);
   }
 
   getoption(name: OptionName): OptionRead {
