@@ -95,7 +95,7 @@ export class DgramChannel {
   }
 
   /** Appends one datagram to the ring, or drops it when the ring is full. */
-  private push(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+  private push(msg: Buffer, rinfo: dgram.RemoteInfo) {
     if (this.closed) return;
     const addr = rinfo.address;
     const size = (DG_RECORD_HEADER + addr.length + msg.length + 3) & ~3;
@@ -128,7 +128,7 @@ export class DgramChannel {
     Atomics.add(this.hdr, Dg.DROPPED, 1);
   }
 
-  bind(address: InetAddress, done: (code: number) => void): void {
+  bind(address: InetAddress, done: (code: number) => void) {
     if (this.bound) return done(ErrCode.ERRNO_BASE + EINVAL);
     const onError = (err: NodeJS.ErrnoException) => done(errCodeOf(err));
     this.socket.once('error', onError);
@@ -144,7 +144,7 @@ export class DgramChannel {
   }
 
   /** connect, or (null) disconnect: node:dgram refuses to re-target a connected socket, so it disconnects first. */
-  connect(remote: InetAddress | null, done: (code: number) => void): void {
+  connect(remote: InetAddress | null, done: (code: number) => void) {
     if (this.connected) {
       this.sock?.disconnect();
       this.connected = false;
@@ -163,7 +163,7 @@ export class DgramChannel {
     }
   }
 
-  send(data: Uint8Array, to: InetAddress | null, done: (n: number) => void): void {
+  send(data: Uint8Array, to: InetAddress | null, done: (n: number) => void) {
     // The kernel refuses a datagram to port 0; node:dgram would throw before asking it.
     if (to !== null && to.port === 0) return done(-(ErrCode.ERRNO_BASE + EINVAL));
     const cb = (err: Error | null, bytes?: number) => done(err ? -errCodeOf(err as NodeJS.ErrnoException) : (bytes ?? data.length));
@@ -179,7 +179,7 @@ export class DgramChannel {
     name: Extract<Command, { op: 'dgram-option' }>['name'],
     value: Extract<Command, { op: 'dgram-option' }>['value'],
     reply: (r: OptionReply) => void,
-  ): void {
+  ) {
     if (value !== null) return reply(this.options.set(this.sock, name, value, this.bound));
     if ((name === 'recv-buffer-size' || name === 'send-buffer-size') && !this.bound) {
       const recv = name === 'recv-buffer-size';

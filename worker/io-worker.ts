@@ -85,7 +85,7 @@ function datagram(id: number): DgramChannel | null {
 const GONE = ErrCode.ERRNO_BASE + constants.errno.EBADF;
 
 /** The portable engine's UDP calls: each replies `done` (0 or a count, or -ErrCode / ErrCode). */
-function dgramCall(cmd: Extract<Command, { op: 'dgram-bind' | 'dgram-connect' | 'dgram-send' | 'dgram-option' }>): void {
+function dgramCall(cmd: Extract<Command, { op: 'dgram-bind' | 'dgram-connect' | 'dgram-send' | 'dgram-option' }>) {
   const ch = datagram(cmd.id);
   const reply = (done: number) => post({ rid: cmd.rid, done });
   switch (cmd.op) {
