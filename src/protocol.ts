@@ -235,13 +235,14 @@ export type Command =
   /**
    * portable: bind. node:net cannot bind without listening, so the worker listens on the
    * address and resets whatever connects until 'listen'; replies with the address bound.
+   * (Unix-domain paths too: node:net's pipes.)
    */
-  | { op: 'bind'; rid: number; id: number; sab: SharedArrayBuffer; address: InetAddress; ipv6Only: boolean }
+  | { op: 'bind'; rid: number; id: number; sab: SharedArrayBuffer; address: SockAddress; ipv6Only: boolean }
   /**
    * portable: listen (on the socket 'bind' made, when channel `id` exists, else on
    * `address`); replies with the address, then pushes 'accepted' messages.
    */
-  | { op: 'listen'; rid: number; id: number; sab: SharedArrayBuffer; address: InetAddress; backlog: number; ipv6Only: boolean }
+  | { op: 'listen'; rid: number; id: number; sab: SharedArrayBuffer; address: SockAddress; backlog: number; ipv6Only: boolean }
   /**
    * portable: connect; progress is published in the channel's STATE word. `unbind` is the
    * channel of a 'bind' whose address the connection takes (closed first), or 0.
@@ -250,8 +251,8 @@ export type Command =
       op: 'connect';
       id: number;
       sab: SharedArrayBuffer;
-      remote: InetAddress;
-      local: InetAddress | null;
+      remote: SockAddress;
+      local: SockAddress | null;
       unbind: number;
       noDelay: boolean;
     }
@@ -340,7 +341,7 @@ export type Reply =
   | { rid: number; ok: true; addresses: Array<{ address: string; family: 4 | 6 }> }
   | { rid: number; ok: false; lookupError: string }
   | { rid: number; service: { host: string } | { lookupError: string } }
-  | { rid: number; bound: InetAddress | { err: number } }
+  | { rid: number; bound: SockAddress | { err: number } }
   | { rid: number; names: { local: NameReply; peer: NameReply } }
   | { rid: number; tls: TlsInfo }
   | { rid: number; done: number }

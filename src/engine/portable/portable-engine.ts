@@ -9,6 +9,7 @@ import { PortableDatagram } from './portable-dgram.js';
 import { portableDns } from './portable-dns.js';
 import { portableResolve } from './portable-resolve.js';
 import { PortableStream } from './portable-stream.js';
+import { PortableUnixStream } from './portable-unix-stream.js';
 
 export const portableEngine: Engine = {
   name: 'portable',
@@ -22,7 +23,7 @@ export const portableEngine: Engine = {
     return h;
   },
   udp: (family) => new PortableDatagram(family),
-  unixStream: () => NOT_SUPPORTED,
+  unixStream: (owner) => new PortableUnixStream(new PortableStream(4, owner)),
   // node:dgram has no unix-domain datagram sockets.
   unixDgram: () => NOT_SUPPORTED,
   datagramFromFd(fd, family) {
@@ -32,8 +33,11 @@ export const portableEngine: Engine = {
     h.close();
     return h;
   },
-  unixStreamFromFd: () => {
-    throw new Error('todo');
+  unixStreamFromFd(fd, owner) {
+    const h = new PortableUnixStream(new PortableStream(4, owner));
+    h.setfd(fd);
+    h.close();
+    return h;
   },
   resolve: portableResolve,
   dns: portableDns,

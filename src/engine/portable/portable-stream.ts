@@ -13,7 +13,7 @@ import { type RxHost, Stream } from '../../buffer.js';
 import { errnoText, errText } from '../../errors.js';
 import { ErrCode, Hdr, HEADER_BYTES, Layout, type NameReply, SETTLE_MS, State, type TlsSource } from '../../protocol.js';
 import type { Timeout } from '../../timeout.js';
-import type { Family, InetAddress, OptionName, OptionRead, OptionValue, Owner, Readiness, StreamHandle } from '../types.js';
+import type { Family, InetAddress, OptionName, OptionRead, OptionValue, Owner, Readiness, SockAddress, StreamHandle } from '../types.js';
 import { type WorkerLink, workerLink } from '../worker-link.js';
 import { nextOrder } from './creation-order.js';
 import { PortableOptions } from './portable-options.js';
@@ -39,7 +39,7 @@ export class PortableStream implements StreamHandle, RxHost {
   readonly link: WorkerLink = workerLink();
   #phase: Phase;
   /** The address a successful bind probe gave (used by listen or connect). */
-  #bound: InetAddress | null = null;
+  #bound: SockAddress | null = null;
   #id = 0;
   #hdr: Int32Array | null = null;
   #sab: SharedArrayBuffer | null = null;
@@ -90,7 +90,7 @@ export class PortableStream implements StreamHandle, RxHost {
     return this.#phase !== 'closed' && this.#fdOverride !== -1;
   }
 
-  bind(a: InetAddress): string | null {
+  bind(a: SockAddress): string | null {
     if (this.#phase !== 'fresh') return errnoText(EINVAL);
     const id = this.link.newId();
     const sab = headerOnly();
@@ -120,7 +120,7 @@ export class PortableStream implements StreamHandle, RxHost {
     return null;
   }
 
-  connect(a: InetAddress, tm: Timeout): string | null {
+  connect(a: SockAddress, tm: Timeout): string | null {
     if (this.#phase === 'listening') return 'already connected';
     if (this.#phase === 'closed') return errnoText(EBADF);
     if (this.#phase === 'connecting') {
@@ -149,7 +149,7 @@ export class PortableStream implements StreamHandle, RxHost {
     return err;
   }
 
-  #start(a: InetAddress): void {
+  #start(a: SockAddress): void {
     const unbind = this.#phase === 'bound' ? this.#id : 0;
     const id = this.link.newId();
     const sab = new SharedArrayBuffer(Layout.duplex);
