@@ -15,7 +15,7 @@ import { errnoText, NOT_SUPPORTED } from '../../errors.js';
 import { ErrCode } from '../../protocol.js';
 import { Timeout } from '../../timeout.js';
 import type { OptionName, OptionValue, Owner, Readiness, UnixAddress, UnixStreamHandle } from '../types.js';
-import { PortableStream } from './portable-stream.js';
+import type { PortableStream } from './portable-stream.js';
 
 const { EACCES, EAGAIN, EBADF, EINVAL, ENOENT, ENOTCONN, ENOTDIR } = osConstants.errno;
 const NO_NAME = new Uint8Array(0);
