@@ -77,7 +77,13 @@ export class StreamChannel {
   }
 
   /** A connection a node:net server accepted (paused): it reads through 'data' events. */
-  static accepted(id: number, sab: SharedArrayBuffer, socket: net.Socket, wake: () => void, local: SockAddress | null = null): StreamChannel {
+  static accepted(
+    id: number,
+    sab: SharedArrayBuffer,
+    socket: net.Socket,
+    wake: () => void,
+    local: SockAddress | null = null,
+  ): StreamChannel {
     const conn = new Connection(id, sab, wake);
     const ch = new StreamChannel(id, sab, socket, conn, wake);
     ch.connected();
