@@ -108,6 +108,7 @@ JS_FN(js_unix_name);
 
 /* ---- wait.c */
 JS_FN(js_poll);
+JS_FN(js_poll_many);
 
 /* ---- options.c */
 JS_FN(js_getsockname);

@@ -28,6 +28,7 @@ NAPI_MODULE_INIT() {
       FN("takeOrphans", js_take_orphans),
       FN("reclaim", js_reclaim),
       FN("poll", js_poll),
+      FN("pollMany", js_poll_many),
       FN("isSocket", js_is_socket),
       FN("socketInfo", js_socket_info),
       FN("strerror", js_strerror),

@@ -10,7 +10,7 @@ import { totalmem } from 'node:os';
 import { ABSENT, arg, argError, checkNumber, luaTypeName, numberToLuaString } from './args.js';
 import type { Encoding } from './buffer.js';
 import { fromBytes, toBytes } from './codec.js';
-import type { DatagramHandle, DatagramRead, Engine, Owner, Readiness } from './engine/types.js';
+import type { DatagramHandle, DatagramRead, Engine, Owner, Readiness, SockAddress } from './engine/types.js';
 import { WorkerDeadError } from './engine/worker-link.js';
 import { type Data, type Ok, SocketObject } from './object.js';
 import { toCInt } from './stream-object.js';
@@ -19,6 +19,29 @@ import { toCInt } from './stream-object.js';
 export const DATAGRAM_SIZE = 8192;
 
 const EMPTY = Buffer.alloc(0);
+
+let scratch = Buffer.allocUnsafe(65536);
+/** Views of the first n bytes of `scratch`, by n: a datagram size repeats, a view need not be made anew. */
+let views: Buffer[] = [];
+
+/** `s` in `encoding`, written into a buffer reused by the next call (Buffer.from for large strings). */
+function encodeScratch(s: string, encoding: Encoding): Buffer {
+  const latin1 = encoding === 'latin1';
+  // Each char is at most 3 UTF-8 bytes (a surrogate pair: 4 bytes for 2 chars).
+  if (s.length * (latin1 ? 1 : 3) > scratch.length) {
+    if (s.length * 3 > 1 << 20) return toBytes(s, encoding);
+    scratch = Buffer.allocUnsafe(1 << 20);
+    views = [];
+  }
+  const n = scratch.write(s, 0, latin1 ? 'latin1' : 'utf8');
+  if (n > 4096) return scratch.subarray(0, n);
+  let v = views[n];
+  if (v === undefined) {
+    v = scratch.subarray(0, n);
+    views[n] = v;
+  }
+  return v;
+}
 
 export abstract class DatagramObject<D extends Data = string> extends SocketObject<D> {
   /** The OS socket, null when there is none. */
@@ -41,10 +64,14 @@ export abstract class DatagramObject<D extends Data = string> extends SocketObje
 
   // ---------------------------------------------------------------- arguments
 
-  /** luaL_checklstring: a string, bytes, or a number as its text. */
+  /**
+   * luaL_checklstring: a string, bytes, or a number as its text. A string is encoded into
+   * memory the next call reuses: a datagram call hands it to the engine at once.
+   */
   protected dataArg(args: ArrayLike<unknown>, i: number, fname: string): Buffer {
     const d = arg(args, i);
-    if (typeof d === 'string' || d instanceof Uint8Array) return toBytes(d, this.encoding);
+    if (typeof d === 'string') return encodeScratch(d, this.encoding);
+    if (d instanceof Uint8Array) return toBytes(d, this.encoding);
     if (typeof d === 'number') return Buffer.from(numberToLuaString(d));
     throw argError(i + 1, fname, `string expected, got ${luaTypeName(d)}`);
   }
@@ -80,26 +107,26 @@ export abstract class DatagramObject<D extends Data = string> extends SocketObje
     }
   }
 
-  receive(size?: number | string | null): [D] | [null, string];
-  receive(...args: unknown[]): [D] | [null, string] {
-    this.check('receive');
-    const size = this.sizeArg(args, 'receive');
-    if (size === null) return [null, 'out of memory'];
+  receive(size?: number | string | null): [D] | [null, string] {
+    if (!(this instanceof DatagramObject)) this.check('receive');
+    // biome-ignore lint/complexity/noArguments: tells Lua's "no value" from nil without a rest array on the hot path
+    const n = size === undefined && arguments.length === 0 ? DATAGRAM_SIZE : this.sizeArg(arguments, 'receive');
+    if (n === null) return [null, 'out of memory'];
     this.tm.markStart();
     const h = this.socket();
     if (h === null) return [this.decode(EMPTY)];
-    const r = this.read(h, size, false);
+    const r = this.read(h, n, false);
     return 'err' in r ? [null, r.err] : [this.decode(r.data)];
   }
 
-  /** A send through `op`, with LuaSocket's results. */
-  protected sent(op: (h: DatagramHandle) => number | string): [number] | [null, string] {
+  /** One datagram to the connected peer (`to` null) or to `to`, with LuaSocket's results. */
+  protected transmit(data: Uint8Array, to: SockAddress | null): [number] | [null, string] {
     this.tm.markStart();
-    const h = this.socket();
-    if (h === null) return [null, 'refused'];
+    const h = this.handle;
+    if (h === null || !h.open) return [null, 'refused'];
     let r: number | string;
     try {
-      r = op(h);
+      r = to === null ? h.send(data, this.tm) : h.sendto(data, to, this.tm);
     } catch (e) {
       if (!(e instanceof WorkerDeadError)) throw e;
       r = 'refused';

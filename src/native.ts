@@ -159,6 +159,8 @@ export interface NativeSockets {
   close(fd: number): number;
   /** Non-blocking send(2) that raises no SIGPIPE: bytes sent, or -errno. */
   send(fd: number, data: Uint8Array, offset: number, length: number): number;
+  /** poll(2) on several fds (events as for poll()) until one is ready or the timeout passes: how many are ready, or -errno. */
+  pollMany(fds: Int32Array, events: Int32Array, timeoutMs: number): number;
   /** poll(2) on one fd; events/revents: 1 readable, 4 writable, 8 error, 16 hang-up, 32 invalid. -errno on failure. */
   poll(fd: number, events: number, timeoutMs: number): number;
   /**
@@ -285,6 +287,7 @@ const FUNCTIONS: readonly (keyof NativeSockets)[] = [
   'reclaim',
   'takeOrphans',
   'poll',
+  'pollMany',
   'isSocket',
   'socketInfo',
   'strerror',

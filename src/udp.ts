@@ -130,11 +130,10 @@ export class UdpSocket<D extends Data = string> extends DatagramObject<D> implem
   // ---------------------------------------------------------------- data
 
   /** One datagram to the connected peer: [bytes sent] or [null, error]. */
-  send(datagram: string | Uint8Array | number): [number] | [null, string];
-  send(...args: unknown[]): [number] | [null, string] {
-    this.check('send', 'connected');
-    const data = this.dataArg(args, 0, 'send');
-    return this.sent((h) => h.send(data, this.tm));
+  send(_datagram: string | Uint8Array | number): [number] | [null, string] {
+    if (this.kind !== 'connected' || !(this instanceof UdpSocket)) this.check('send', 'connected');
+    // biome-ignore lint/complexity/noArguments: tells Lua's "no value" from nil without a rest array on the hot path
+    return this.transmit(this.dataArg(arguments, 0, 'send'), null);
   }
 
   /** One datagram to a numeric address and port: [bytes sent] or [null, error]. */
@@ -161,15 +160,14 @@ export class UdpSocket<D extends Data = string> extends DatagramObject<D> implem
       }
       if (this.handle === null) return [null, err];
     }
-    const to = r.list[0] as InetAddress;
-    return this.sent((h) => h.sendto(data, to, this.tm));
+    return this.transmit(data, r.list[0] as InetAddress);
   }
 
   /** The next datagram and its sender: [data, ip, port], or [null, error]. */
-  receivefrom(size?: number | string | null): ReceiveFromResult<D>;
-  receivefrom(...args: unknown[]): ReceiveFromResult<D> {
-    this.check('receivefrom', 'unconnected');
-    const size = this.sizeArg(args, 'receivefrom');
+  receivefrom(_size?: number | string | null): ReceiveFromResult<D> {
+    if (this.kind !== 'unconnected' || !(this instanceof UdpSocket)) this.check('receivefrom', 'unconnected');
+    // biome-ignore lint/complexity/noArguments: tells Lua's "no value" from nil without a rest array on the hot path
+    const size = this.sizeArg(arguments, 'receivefrom');
     if (size === null) return [null, 'out of memory'];
     this.tm.markStart();
     const h = this.socket();

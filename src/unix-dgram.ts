@@ -110,8 +110,7 @@ export class UnixDgram<D extends Data = string> extends DatagramObject<D> {
   send(datagram: string | Uint8Array | number): [number] | [null, string];
   send(...args: unknown[]): [number] | [null, string] {
     this.check('send', 'connected');
-    const data = this.dataArg(args, 0, 'send');
-    return this.sent((h) => h.send(data, this.tm));
+    return this.transmit(this.dataArg(args, 0, 'send'), null);
   }
 
   /** One datagram to the socket at `path`: [bytes sent] or [null, error]. */
@@ -121,7 +120,7 @@ export class UnixDgram<D extends Data = string> extends DatagramObject<D> {
     const data = this.dataArg(args, 0, 'sendto');
     const to = pathArg(args, 1, 'sendto', this.encoding);
     if (typeof to === 'string') return [null, to];
-    return this.sent((h) => h.sendto(data, to, this.tm));
+    return this.transmit(data, to);
   }
 
   /** The next datagram and its sender's path: [data, path], or [null, error]. */

@@ -252,6 +252,11 @@ export interface Engine {
   readonly dns: DnsEngine;
   /** select over objects that are not this package's: poll their descriptor (false where the engine cannot). */
   pollFd(fd: number, events: 1 | 4): boolean;
+  /**
+   * select's wait when only the kernel can tell: blocks until one of `fds` reports its
+   * event (1 readable, 4 writable) or `timeoutMs` passes. False where the engine cannot.
+   */
+  waitFds(fds: Int32Array, events: Int32Array, timeoutMs: number): boolean;
   /** Closes now the sockets of objects the garbage collector freed (the script is about to wait anyway). */
   collectGarbage(): void;
 }

@@ -90,13 +90,18 @@ export class NativeDatagram implements DatagramHandle {
 
   send(data: Uint8Array, tm: Timeout): number | string {
     const n = requireNative();
-    return this.#retry(() => n.send(this.#fd, data, 0, data.length), tm);
+    const r = n.send(this.#fd, data, 0, data.length);
+    return r >= 0 ? r : this.#retry(r, () => n.send(this.#fd, data, 0, data.length), tm);
   }
 
   sendto(data: Uint8Array, to: SockAddress, tm: Timeout): number | string {
     const n = requireNative();
-    if (to.family === 'unix') return this.#retry(() => n.sendtoUnix(this.#fd, data, 0, data.length, to.path), tm);
-    return this.#retry(() => n.sendto(this.#fd, data, 0, data.length, to.family, to.address, to.port), tm);
+    const op =
+      to.family === 'unix'
+        ? () => n.sendtoUnix(this.#fd, data, 0, data.length, to.path)
+        : () => n.sendto(this.#fd, data, 0, data.length, to.family, to.address, to.port);
+    const r = op();
+    return r >= 0 ? r : this.#retry(r, op, tm);
   }
 
   /**
@@ -105,10 +110,9 @@ export class NativeDatagram implements DatagramHandle {
    * (an unconnected unix socket sending to a full receiver); here the call naps between
    * tries and gives up with 'timeout' once the timeout has passed.
    */
-  #retry(op: () => number, tm: Timeout): number | string {
+  #retry(first: number, op: () => number, tm: Timeout): number | string {
     let deadline = -1;
-    for (;;) {
-      const r = op();
+    for (let r = first; ; r = op()) {
       if (r >= 0) return r;
       const errno = -r;
       // IO_CLOSED, which the datagram kinds spell 'refused'.
@@ -125,7 +129,7 @@ export class NativeDatagram implements DatagramHandle {
 
   receive(size: number, tm: Timeout, wantFrom: boolean): DatagramRead {
     const n = requireNative();
-    const buf = bufferFor(size);
+    const buf = size <= scratch.length ? scratch : bufferFor(size);
     for (;;) {
       const r: NativeSender | number = wantFrom ? n.recvfrom(this.#fd, buf, 0, size) : n.recv(this.#fd, buf, 0, size);
       if (typeof r !== 'number') return this.#received(buf, r);

@@ -24,6 +24,10 @@ export const nativeEngine: Engine = {
   collectGarbage() {
     requireNative().reclaim();
   },
+  waitFds(fds, events, timeoutMs) {
+    requireNative().pollMany(fds, events, timeoutMs);
+    return true;
+  },
   pollFd(fd, events) {
     requireNative();
     return (pollNow(fd, events) & (events | POLLERR | POLLHUP)) !== 0;

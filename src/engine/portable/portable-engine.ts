@@ -42,6 +42,7 @@ export const portableEngine: Engine = {
   resolve: portableResolve,
   dns: portableDns,
   pollFd: () => false,
+  waitFds: () => false,
   // FinalizationRegistry callbacks run on the next event-loop turn; nothing to do on the spot.
   collectGarbage: () => {},
 };
