@@ -24,8 +24,9 @@ static bool is_type(napi_env env, napi_value v, napi_valuetype want) {
  */
 bool arg_int(napi_env env, napi_value v, const char *name, int32_t *out) {
   double d;
-  if (!is_type(env, v, napi_number) || napi_get_value_double(env, v, &d) != napi_ok ||
-      d != d || d < INT32_MIN || d > INT32_MAX || d != (double)(int32_t)d)
+  /* napi_get_value_double itself refuses anything but a number (napi_number_expected). */
+  if (napi_get_value_double(env, v, &d) != napi_ok || d != d || d < INT32_MIN || d > INT32_MAX ||
+      d != (double)(int32_t)d)
     return throw_type(env, name, "an int32 integer");
   *out = (int32_t)d;
   return true;
@@ -68,12 +69,11 @@ str_status arg_string(napi_env env, napi_value v, const char *name, bool nullabl
 }
 
 bool arg_bytes(napi_env env, napi_value v, const char *name, uint8_t **data, size_t *len) {
-  bool is_ta = false;
-  napi_is_typedarray(env, v, &is_ta);
   napi_typedarray_type type = napi_int8_array;
   void *raw = NULL;
-  if (is_ta) napi_get_typedarray_info(env, v, &type, len, &raw, NULL, NULL);
-  if (!is_ta || type != napi_uint8_array) return throw_type(env, name, "a Uint8Array");
+  /* napi_get_typedarray_info itself refuses anything but a typed array (napi_invalid_arg). */
+  if (napi_get_typedarray_info(env, v, &type, len, &raw, NULL, NULL) != napi_ok || type != napi_uint8_array)
+    return throw_type(env, name, "a Uint8Array");
   *data = raw;
   return true;
 }

@@ -9,7 +9,7 @@
 import { totalmem } from 'node:os';
 import { ABSENT, arg, argError, checkNumber, luaTypeName, numberToLuaString } from './args.js';
 import type { Encoding } from './buffer.js';
-import { fromBytes, toBytes } from './codec.js';
+import { fromBytes, sliceAs, toBytes } from './codec.js';
 import type { DatagramHandle, DatagramRead, Engine, Owner, Readiness, SockAddress } from './engine/types.js';
 import { WorkerDeadError } from './engine/worker-link.js';
 import { type Data, type Ok, SocketObject } from './object.js';
@@ -41,6 +41,11 @@ function encodeScratch(s: string, encoding: Encoding): Buffer {
     views[n] = v;
   }
   return v;
+}
+
+/** (A function, so that TypeScript does not narrow `this` away.) */
+function isDatagramObject(o: unknown): boolean {
+  return o instanceof DatagramObject;
 }
 
 export abstract class DatagramObject<D extends Data = string> extends SocketObject<D> {
@@ -87,9 +92,14 @@ export abstract class DatagramObject<D extends Data = string> extends SocketObje
     return n >= 0 && n <= totalmem() ? n : null;
   }
 
-  /** Bytes the handle returned (they may view memory its next call reuses), in the object's encoding. */
+  /** Bytes in the object's encoding (a copy for 'buffer'). */
   protected decode(b: Buffer): D {
     return fromBytes(b, this.encoding, b.buffer) as D;
+  }
+
+  /** The bytes of a receive (in memory the handle reuses at its next call), in the object's encoding. */
+  protected decodeRead(r: { buf: Buffer; start: number; end: number }): D {
+    return sliceAs(r.buf, r.start, r.end, this.encoding) as D;
   }
 
   // ---------------------------------------------------------------- receive
@@ -108,7 +118,7 @@ export abstract class DatagramObject<D extends Data = string> extends SocketObje
   }
 
   receive(size?: number | string | null): [D] | [null, string] {
-    if (!(this instanceof DatagramObject)) this.check('receive');
+    if (!isDatagramObject(this)) this.check('receive');
     // biome-ignore lint/complexity/noArguments: tells Lua's "no value" from nil without a rest array on the hot path
     const n = size === undefined && arguments.length === 0 ? DATAGRAM_SIZE : this.sizeArg(arguments, 'receive');
     if (n === null) return [null, 'out of memory'];
@@ -116,7 +126,7 @@ export abstract class DatagramObject<D extends Data = string> extends SocketObje
     const h = this.socket();
     if (h === null) return [this.decode(EMPTY)];
     const r = this.read(h, n, false);
-    return 'err' in r ? [null, r.err] : [this.decode(r.data)];
+    return 'err' in r ? [null, r.err] : [this.decodeRead(r)];
   }
 
   /** One datagram to the connected peer (`to` null) or to `to`, with LuaSocket's results. */

@@ -176,7 +176,7 @@ export class UdpSocket<D extends Data = string> extends DatagramObject<D> implem
     const r = this.read(h, size, true);
     if ('err' in r) return [null, r.err];
     const from = r.from as InetAddress;
-    return [this.decode(r.data), from.address, from.port];
+    return [this.decodeRead(r), from.address, from.port];
   }
 
   // ---------------------------------------------------------------- options

@@ -136,7 +136,7 @@ export class UnixDgram<D extends Data = string> extends DatagramObject<D> {
     const r = this.read(h, size, true);
     if ('err' in r) return [null, r.err];
     const from = r.from as UnixAddress | null;
-    const data = this.decode(r.data);
+    const data = this.decodeRead(r);
     return [data, from ? pathText<D>(from.path, this.encoding) : nothing];
   }
 

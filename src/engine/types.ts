@@ -149,8 +149,11 @@ export interface StreamHandle extends DataHandle {
   tlsSource(): TlsSource | string;
 }
 
-/** What one datagram receive gave: its bytes (cut to the size asked) and, when asked, its sender; or LuaSocket's text. */
-export type DatagramRead = { data: Buffer; from: SockAddress | null } | { err: string };
+/**
+ * What one datagram receive gave: its bytes (cut to the size asked), `buf[start, end)`, in
+ * memory the handle reuses at its next call, and, when asked, its sender; or LuaSocket's text.
+ */
+export type DatagramRead = { buf: Buffer; start: number; end: number; from: SockAddress | null } | { err: string };
 
 /**
  * One datagram socket: UDP (IPv4/IPv6) or unix-domain. LuaSocket's udp.c and

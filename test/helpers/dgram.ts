@@ -60,6 +60,6 @@ export function deadPort(t: ExecutionContext): number {
 /** A temp directory for socket files, removed when the test ends. */
 export function sockDir(t: ExecutionContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'luasocket-unix-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true, maxRetries: 5 }));
   return dir;
 }

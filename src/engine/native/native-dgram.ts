@@ -12,7 +12,7 @@
  */
 import { constants as osConstants } from 'node:os';
 import { errnoText } from '../../errors.js';
-import { type NativeGuard, type NativeSender, UNIX_TAG } from '../../native.js';
+import { type NativeGuard, type NativeSender, type NativeSockets, native, UNIX_TAG } from '../../native.js';
 import type { Timeout } from '../../timeout.js';
 import type {
   DatagramHandle,
@@ -31,6 +31,8 @@ import { connectWaiting } from './native-unix-stream.js';
 import { reclaimDescriptors } from './reclaim.js';
 
 const { EAGAIN, EPIPE, EMFILE, ENFILE } = osConstants.errno;
+/** The helper (this engine runs only where it loaded): one lookup, not one per datagram. */
+const N = native as NativeSockets;
 
 /** Receive buffers up to this size are reused from call to call. */
 const SCRATCH_MAX = 256 * 1024;
@@ -89,9 +91,8 @@ export class NativeDatagram implements DatagramHandle {
   }
 
   send(data: Uint8Array, tm: Timeout): number | string {
-    const n = requireNative();
-    const r = n.send(this.#fd, data, 0, data.length);
-    return r >= 0 ? r : this.#retry(r, () => n.send(this.#fd, data, 0, data.length), tm);
+    const r = N.send(this.#fd, data, 0, data.length);
+    return r >= 0 ? r : this.#retry(r, () => N.send(this.#fd, data, 0, data.length), tm);
   }
 
   sendto(data: Uint8Array, to: SockAddress, tm: Timeout): number | string {
@@ -128,12 +129,12 @@ export class NativeDatagram implements DatagramHandle {
   }
 
   receive(size: number, tm: Timeout, wantFrom: boolean): DatagramRead {
-    const n = requireNative();
+    const n = N;
     const buf = size <= scratch.length ? scratch : bufferFor(size);
     for (;;) {
       const r: NativeSender | number = wantFrom ? n.recvfrom(this.#fd, buf, 0, size) : n.recv(this.#fd, buf, 0, size);
       if (typeof r !== 'number') return this.#received(buf, r);
-      if (r >= 0) return { data: buf.subarray(0, r), from: null };
+      if (r >= 0) return { buf, start: 0, end: r, from: null };
       if (-r !== EAGAIN) return { err: -r === EPIPE ? 'refused' : errnoText(-r) };
       // One wait, for the shorter of the block and total timeouts (usocket.c's socket_waitfd).
       if (tm.immediate || !waitFd(this.#fd, POLLIN, tm.waitDeadline())) return { err: 'timeout' };
@@ -141,10 +142,10 @@ export class NativeDatagram implements DatagramHandle {
   }
 
   #received(buf: Buffer, r: Exclude<NativeSender, number>): DatagramRead {
-    const data = buf.subarray(0, r[0]);
+    const end = r[0];
     if (r[1] === 0) return { err: r[2] };
-    if (r[1] === UNIX_TAG) return { data, from: { family: 'unix', path: Buffer.from(r[2], 'latin1') } };
-    return { data, from: { family: r[1], address: r[2], port: r[3] as number } };
+    if (r[1] === UNIX_TAG) return { buf, start: 0, end, from: { family: 'unix', path: Buffer.from(r[2], 'latin1') } };
+    return { buf, start: 0, end, from: { family: r[1], address: r[2], port: r[3] as number } };
   }
 
   name(which: 'sock' | 'peer'): SockAddress | string {

@@ -102,8 +102,13 @@ export class PortableDatagram implements DatagramHandle {
       if (pending) return { err: errText(pending) };
       const rec = ring.take(wantFrom);
       if (rec) {
-        const data = ring.ring.subarray(rec.offset, rec.offset + Math.min(rec.length, size));
-        return { data, from: wantFrom ? { family: rec.family, address: rec.address, port: rec.port } : null };
+        const end = rec.offset + Math.min(rec.length, size);
+        return {
+          buf: ring.ring,
+          start: rec.offset,
+          end,
+          from: wantFrom ? { family: rec.family, address: rec.address, port: rec.port } : null,
+        };
       }
       if (tm.immediate) return { err: 'timeout' };
       if (!this.link.waitUntil(() => ring.hasNews(), tm.waitDeadline())) return { err: 'timeout' };

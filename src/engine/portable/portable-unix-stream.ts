@@ -110,7 +110,17 @@ export class PortableUnixStream implements UnixStreamHandle {
   }
 
   close(): void {
+    const wasBound = this.#bound && this.inner.open;
     this.inner.close();
+    // close(2) is done when it returns: the worker's listener must be gone (and its socket
+    // file back, see worker/listener.ts) before the script goes on. A call it answers after
+    // the close tells.
+    if (!wasBound || this.inner.link.isDead()) return;
+    try {
+      this.inner.link.call({ op: 'names', id: 0 });
+    } catch {
+      // The worker is gone, and its listener with it.
+    }
   }
 
   setfd(fd: number): void {
