@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -106,6 +107,63 @@ static napi_value sender(napi_env env, ssize_t n, struct sockaddr_storage *ss, s
   napi_value items[] = {js_int(env, (int32_t)n), js_int(env, tag_from_af(ss->ss_family)),
                         js_str(env, host), js_int(env, (int32_t)strtol(serv, NULL, 10))};
   return js_tuple(env, 4, items);
+}
+
+/*
+ * usocket.c's socket_recv loop in one call: recv(2), and while nothing is queued, poll(2)
+ * for at most timeoutMs (0: do not wait) and try again. Bytes or -errno (-EAGAIN when the
+ * time passed; the caller waits on in slices, so that process.exit never waits long).
+ */
+static ssize_t recv_waiting(int fd, uint8_t *data, size_t len, int timeout_ms, struct sockaddr_storage *ss,
+                            socklen_t *sslen) {
+  for (;;) {
+    socklen_t room = sslen ? *sslen : 0;
+    ssize_t n = ls_recvfrom(fd, data, len, (struct sockaddr *)ss, sslen);
+    if (n >= 0 || errno != EAGAIN || timeout_ms <= 0) return n;
+    if (sslen) *sslen = room;
+    struct pollfd p = {.fd = fd, .events = POLLIN, .revents = 0};
+    int rc = poll(&p, 1, timeout_ms);
+    if (rc < 0 && errno != EINTR) return -1;
+    if (rc == 0) {
+      errno = EAGAIN;
+      return -1;
+    }
+    timeout_ms = 0; /* one wait per call, as socket_waitfd's */
+  }
+}
+
+/* recvWait(fd, buf, offset, length, timeoutMs): recv() waiting up to timeoutMs; bytes or -errno. */
+JS_FN(js_recv_wait) {
+  GET_ARGS(5);
+  int32_t fd, timeout_ms;
+  uint8_t *data;
+  size_t len;
+  bool in_range;
+  if (!arg_int(env, argv[0], "fd", &fd) || !arg_range(env, argv + 1, "buf", &data, &len, &in_range) ||
+      !arg_int(env, argv[4], "timeoutMs", &timeout_ms))
+    return NULL;
+  if (!in_range) return js_int(env, -EINVAL);
+  ssize_t n = recv_waiting(fd, data, len, timeout_ms, NULL, NULL);
+  return js_int(env, n < 0 ? -errno : (int32_t)n);
+}
+
+/* recvfromWait(fd, buf, offset, length, timeoutMs): -errno, or the size and sender (sender()). */
+JS_FN(js_recvfrom_wait) {
+  GET_ARGS(5);
+  int32_t fd, timeout_ms;
+  uint8_t *data;
+  size_t len;
+  bool in_range;
+  if (!arg_int(env, argv[0], "fd", &fd) || !arg_range(env, argv + 1, "buf", &data, &len, &in_range) ||
+      !arg_int(env, argv[4], "timeoutMs", &timeout_ms))
+    return NULL;
+  if (!in_range) return js_int(env, -EINVAL);
+  struct sockaddr_storage ss;
+  socklen_t sslen = sizeof ss;
+  memset(&ss, 0, sizeof ss);
+  ssize_t n = recv_waiting(fd, data, len, timeout_ms, &ss, &sslen);
+  if (n < 0) return js_int(env, -errno);
+  return sender(env, n, &ss, sslen);
 }
 
 /* recvfrom(fd, buf, offset, length): -errno, or the datagram's size and sender (sender()). */

@@ -43,6 +43,8 @@ NAPI_MODULE_INIT() {
       FN("sendto", js_sendto),
       FN("recv", js_recv),
       FN("recvfrom", js_recvfrom),
+      FN("recvWait", js_recv_wait),
+      FN("recvfromWait", js_recvfrom_wait),
       FN("disconnect", js_disconnect),
       FN("bindUnix", js_bind_unix),
       FN("connectUnix", js_connect_unix),

@@ -248,6 +248,13 @@ export interface NativeSockets {
   recv(fd: number, buf: Uint8Array, offset: number, length: number): number;
   /** Non-blocking recvfrom(2): -errno, or the size and sender of one datagram. */
   recvfrom(fd: number, buf: Uint8Array, offset: number, length: number): NativeSender | number;
+  /**
+   * recv(2) that waits (one poll(2)) up to `timeoutMs` while nothing is queued (0: no wait):
+   * bytes, or -errno (-EAGAIN when the time passed).
+   */
+  recvWait(fd: number, buf: Uint8Array, offset: number, length: number, timeoutMs: number): number;
+  /** recvfrom(2) waiting as recvWait: -errno, or the size and sender of one datagram. */
+  recvfromWait(fd: number, buf: Uint8Array, offset: number, length: number, timeoutMs: number): NativeSender | number;
   /** connect(2) to AF_UNSPEC sized for `family` (LuaSocket's setpeername('*')): 0 or errno. */
   disconnect(fd: number, family: NativeFamily): number;
   /** bind(2) to a unix-domain path (bytes, without NUL): 0 or errno (ENAMETOOLONG when it does not fit). */
@@ -302,6 +309,8 @@ const FUNCTIONS: readonly (keyof NativeSockets)[] = [
   'sendto',
   'recv',
   'recvfrom',
+  'recvWait',
+  'recvfromWait',
   'disconnect',
   'bindUnix',
   'connectUnix',

@@ -34,6 +34,8 @@ const { EAGAIN, EPIPE, EMFILE, ENFILE } = osConstants.errno;
 /** The helper (this engine runs only where it loaded): one lookup, not one per datagram. */
 const N = native as NativeSockets;
 
+/** Longest single wait inside the helper: process.exit never waits on a system call for longer. */
+const POLL_SLICE_MS = 100;
 /** Receive buffers up to this size are reused from call to call. */
 const SCRATCH_MAX = 256 * 1024;
 let scratch = Buffer.allocUnsafe(65536);
@@ -130,14 +132,18 @@ export class NativeDatagram implements DatagramHandle {
 
   receive(size: number, tm: Timeout, wantFrom: boolean): DatagramRead {
     const n = N;
+    const fd = this.#fd;
     const buf = size <= scratch.length ? scratch : bufferFor(size);
+    // One wait, for the shorter of the block and total timeouts (usocket.c's socket_waitfd),
+    // made inside the helper's call, in slices so that process.exit never waits long.
+    const deadline = tm.immediate ? 0 : tm.waitDeadline();
     for (;;) {
-      const r: NativeSender | number = wantFrom ? n.recvfrom(this.#fd, buf, 0, size) : n.recv(this.#fd, buf, 0, size);
+      const ms = Math.max(0, Math.min(Math.floor(deadline - performance.now()), POLL_SLICE_MS));
+      const r: NativeSender | number = wantFrom ? n.recvfromWait(fd, buf, 0, size, ms) : n.recvWait(fd, buf, 0, size, ms);
       if (typeof r !== 'number') return this.#received(buf, r);
       if (r >= 0) return { buf, start: 0, end: r, from: null };
       if (-r !== EAGAIN) return { err: -r === EPIPE ? 'refused' : errnoText(-r) };
-      // One wait, for the shorter of the block and total timeouts (usocket.c's socket_waitfd).
-      if (tm.immediate || !waitFd(this.#fd, POLLIN, tm.waitDeadline())) return { err: 'timeout' };
+      if (ms === 0 || performance.now() >= deadline) return { err: 'timeout' };
     }
   }
 
