@@ -166,24 +166,6 @@ JS_FN(js_recvfrom_wait) {
   return sender(env, n, &ss, sslen);
 }
 
-/* recvfrom(fd, buf, offset, length): -errno, or the datagram's size and sender (sender()). */
-JS_FN(js_recvfrom) {
-  GET_ARGS(4);
-  int32_t fd;
-  uint8_t *data;
-  size_t len;
-  bool in_range;
-  if (!arg_int(env, argv[0], "fd", &fd) || !arg_range(env, argv + 1, "buf", &data, &len, &in_range))
-    return NULL;
-  if (!in_range) return js_int(env, -EINVAL);
-  struct sockaddr_storage ss;
-  socklen_t sslen = sizeof ss;
-  memset(&ss, 0, sizeof ss);
-  ssize_t n = ls_recvfrom(fd, data, len, (struct sockaddr *)&ss, &sslen);
-  if (n < 0) return js_int(env, -errno);
-  return sender(env, n, &ss, sslen);
-}
-
 /*
  * disconnect(fd, family): LuaSocket's inet_trydisconnect, connect(2) to an address of
  * family AF_UNSPEC sized as the socket's own family's, which dissolves a UDP socket's

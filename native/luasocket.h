@@ -97,7 +97,6 @@ JS_FN(js_dup);
 JS_FN(js_socket_of);
 JS_FN(js_sendto);
 JS_FN(js_recv);
-JS_FN(js_recvfrom);
 JS_FN(js_recv_wait);
 JS_FN(js_recvfrom_wait);
 JS_FN(js_disconnect);

@@ -42,7 +42,6 @@ NAPI_MODULE_INIT() {
       FN("socketOf", js_socket_of),
       FN("sendto", js_sendto),
       FN("recv", js_recv),
-      FN("recvfrom", js_recvfrom),
       FN("recvWait", js_recv_wait),
       FN("recvfromWait", js_recvfrom_wait),
       FN("disconnect", js_disconnect),

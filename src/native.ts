@@ -246,14 +246,12 @@ export interface NativeSockets {
   sendto(fd: number, data: Uint8Array, offset: number, length: number, family: NativeFamily, address: string, port: number): number;
   /** Non-blocking recv(2) into [offset, offset + length): bytes (a longer datagram is cut, its rest discarded), or -errno. */
   recv(fd: number, buf: Uint8Array, offset: number, length: number): number;
-  /** Non-blocking recvfrom(2): -errno, or the size and sender of one datagram. */
-  recvfrom(fd: number, buf: Uint8Array, offset: number, length: number): NativeSender | number;
   /**
    * recv(2) that waits (one poll(2)) up to `timeoutMs` while nothing is queued (0: no wait):
    * bytes, or -errno (-EAGAIN when the time passed).
    */
   recvWait(fd: number, buf: Uint8Array, offset: number, length: number, timeoutMs: number): number;
-  /** recvfrom(2) waiting as recvWait: -errno, or the size and sender of one datagram. */
+  /** recvfrom(2) waiting as recvWait: -errno, or the size and sender of one datagram (NativeSender). */
   recvfromWait(fd: number, buf: Uint8Array, offset: number, length: number, timeoutMs: number): NativeSender | number;
   /** connect(2) to AF_UNSPEC sized for `family` (LuaSocket's setpeername('*')): 0 or errno. */
   disconnect(fd: number, family: NativeFamily): number;
@@ -308,7 +306,6 @@ const FUNCTIONS: readonly (keyof NativeSockets)[] = [
   'socketOf',
   'sendto',
   'recv',
-  'recvfrom',
   'recvWait',
   'recvfromWait',
   'disconnect',
