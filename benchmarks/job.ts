@@ -7,12 +7,24 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 
-export const WORKLOAD_IDS = ['echo', 'lines', 'bulk', 'bulkall', 'send', 'sendbuf', 'connect', 'accept', 'startup'] as const;
+export const WORKLOAD_IDS = [
+  'echo',
+  'lines',
+  'bulk',
+  'bulkall',
+  'send',
+  'sendbuf',
+  'connect',
+  'accept',
+  'startup',
+  'udpecho',
+  'udprate',
+] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export interface Job {
   workload: WorkloadId;
-  /** The peer's service port (echo, lines, bulk, bulkall, send, startup) or close port (connect); 0 for accept. */
+  /** The peer's service port (echo, lines, bulk, bulkall, send, startup), close port (connect) or UDP port (udpecho, udprate); 0 for accept. */
   port: number;
   /** Timed units: round trips, lines, bytes or connections. */
   count: number;
@@ -56,6 +68,9 @@ export const HOST = '127.0.0.1';
 export const CLIENT_TIMEOUT_S = 10;
 /** Bulk chunk size (W3 receive size and W4 send size: a string for 'send', a Buffer for 'sendbuf'). */
 export const CHUNK = 65536;
+/** The UDP workloads' datagram (32 bytes) and how many W8 keeps in flight. */
+export const DATAGRAM = 'd'.repeat(32);
+export const DATAGRAM_WINDOW = 64;
 
 export function parseJob(argv: string[]): Job {
   const [workload, port, count, warmup, seed] = argv;

@@ -2,7 +2,8 @@
  * The benchmark peer: one small epoll program that serves every client of a bench run,
  * plus the helper modes the harness needs. Loopback only (127.0.0.1).
  *
- *   peer serve             listens on two ports and prints "ports <service> <close>".
+ *   peer serve             listens on two ports, binds a UDP one, and prints
+ *                          "ports <service> <close> <udp>".
  *                          The service port reads a one-line request per connection:
  *                            ECHO              echo every byte back
  *                            LINES <n> <seed>  write n generated lines, then close
@@ -10,6 +11,7 @@
  *                            SINK <bytes>      read that many bytes, answer "ack <bytes>\n"
  *                          The close port accepts and waits for the client to close,
  *                          then resets (no TIME_WAIT on either side).
+ *                          The UDP port echoes every datagram to its sender.
  *                          Commands on stdin: "stats" prints the counters as one JSON
  *                          line; "quit" or end of input ends the program.
  *   peer load <port> <count> <inflight> <seconds>
@@ -121,6 +123,7 @@ struct conn {
 
 static struct {
   uint64_t conns, close_conns, echo_bytes, echo_lines, lines_sent, line_bytes, bulk_sent, sink_bytes, acks, bad_requests;
+  uint64_t udp_echoed, udp_unsent;
 } stats;
 
 static char pattern[CHUNK];
@@ -339,12 +342,41 @@ static void accept_all(int lfd, int close_at_once) {
 static void print_stats(void) {
   printf(
       "{\"conns\":%llu,\"closeConns\":%llu,\"echoBytes\":%llu,\"echoLines\":%llu,\"linesSent\":%llu,"
-      "\"lineBytes\":%llu,\"bulkSent\":%llu,\"sinkBytes\":%llu,\"acks\":%llu,\"badRequests\":%llu}\n",
+      "\"lineBytes\":%llu,\"bulkSent\":%llu,\"sinkBytes\":%llu,\"acks\":%llu,\"badRequests\":%llu,"
+      "\"udpEchoed\":%llu,\"udpUnsent\":%llu}\n",
       (unsigned long long)stats.conns, (unsigned long long)stats.close_conns, (unsigned long long)stats.echo_bytes,
       (unsigned long long)stats.echo_lines, (unsigned long long)stats.lines_sent, (unsigned long long)stats.line_bytes,
       (unsigned long long)stats.bulk_sent, (unsigned long long)stats.sink_bytes, (unsigned long long)stats.acks,
-      (unsigned long long)stats.bad_requests);
+      (unsigned long long)stats.bad_requests, (unsigned long long)stats.udp_echoed,
+      (unsigned long long)stats.udp_unsent);
   fflush(stdout);
+}
+
+/* The UDP port: a non-blocking socket on the loopback with a large receive buffer. */
+static int udp_loopback(int *port) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd < 0) fail("socket");
+  int big = 4 << 20;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  struct sockaddr_in a = loopback(0);
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0) fail("bind");
+  socklen_t len = sizeof a;
+  getsockname(fd, (struct sockaddr *)&a, &len);
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+/* Echoes every datagram waiting on the UDP port to its sender. */
+static void udp_echo(int fd) {
+  static char buf[65536];
+  for (;;) {
+    struct sockaddr_storage from;
+    socklen_t flen = sizeof from;
+    ssize_t r = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+    if (r < 0) return;
+    if (sendto(fd, buf, (size_t)r, 0, (struct sockaddr *)&from, flen) == r) stats.udp_echoed++;
+    else stats.udp_unsent++;
+  }
 }
 
 /* Returns 1 to keep going, 0 to quit. */
@@ -370,18 +402,21 @@ static int on_stdin(void) {
 
 static int serve(void) {
   for (size_t i = 0; i < sizeof pattern; i++) pattern[i] = (char)('A' + i % 61);
-  int service_port, close_port;
+  int service_port, close_port, udp_port;
   int service = listen_loopback(&service_port);
   int closer = listen_loopback(&close_port);
+  int udp = udp_loopback(&udp_port);
   epfd = epoll_create1(EPOLL_CLOEXEC);
-  static char tag_service, tag_close, tag_stdin;
+  static char tag_service, tag_close, tag_stdin, tag_udp;
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &tag_service};
   epoll_ctl(epfd, EPOLL_CTL_ADD, service, &ev);
   ev.data.ptr = &tag_close;
   epoll_ctl(epfd, EPOLL_CTL_ADD, closer, &ev);
+  ev.data.ptr = &tag_udp;
+  epoll_ctl(epfd, EPOLL_CTL_ADD, udp, &ev);
   ev.data.ptr = &tag_stdin;
   epoll_ctl(epfd, EPOLL_CTL_ADD, 0, &ev);
-  printf("ports %d %d\n", service_port, close_port);
+  printf("ports %d %d %d\n", service_port, close_port, udp_port);
   fflush(stdout);
   struct epoll_event events[MAX_EVENTS];
   for (;;) {
@@ -391,6 +426,7 @@ static int serve(void) {
       void *p = events[i].data.ptr;
       if (p == &tag_service) accept_all(service, 0);
       else if (p == &tag_close) accept_all(closer, 1);
+      else if (p == &tag_udp) udp_echo(udp);
       else if (p == &tag_stdin) {
         if (!on_stdin()) return 0;
       } else {

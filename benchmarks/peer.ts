@@ -40,6 +40,9 @@ export interface PeerStats {
   sinkBytes: number;
   acks: number;
   badRequests: number;
+  /** Datagrams the UDP port echoed, and ones whose echo the kernel did not take. */
+  udpEchoed: number;
+  udpUnsent: number;
 }
 
 export function delta(after: PeerStats, before: PeerStats): PeerStats {
@@ -54,14 +57,15 @@ export class PeerServer {
     private readonly proc: Spawned,
     readonly servicePort: number,
     readonly closePort: number,
+    readonly udpPort: number,
   ) {}
 
   static async start(bin: string, lifetimeMs: number): Promise<PeerServer> {
     const proc = start(bin, bin, ['serve'], lifetimeMs, 'pipe');
     const first = await proc.nextLine();
-    const m = /^ports (\d+) (\d+)$/.exec(first);
+    const m = /^ports (\d+) (\d+) (\d+)$/.exec(first);
     if (!m) throw new Error(`peer: unexpected first line '${first}'`);
-    return new PeerServer(proc, Number(m[1]), Number(m[2]));
+    return new PeerServer(proc, Number(m[1]), Number(m[2]), Number(m[3]));
   }
 
   /** The peer's time on and waiting for a CPU so far (it has one thread). */

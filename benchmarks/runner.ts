@@ -62,7 +62,8 @@ export class Runner {
 
   /** Runs a client once and checks it against the peer's counters. */
   async workload(w: Workload, c: ClientSpec, count: number, round: number): Promise<RunRecord> {
-    const port = w.port === 'service' ? this.peer.servicePort : w.port === 'close' ? this.peer.closePort : 0;
+    const port =
+      w.port === 'service' ? this.peer.servicePort : w.port === 'close' ? this.peer.closePort : w.port === 'udp' ? this.peer.udpPort : 0;
     const job: Job = { workload: w.job, port, count, warmup: w.warmup, seed: round + 1 };
     const args = this.argsOf(c, job);
     const before = await this.peer.stats();

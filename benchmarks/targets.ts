@@ -77,6 +77,9 @@ export const TARGETS: readonly Target[] = [
   ratio('W4/rate', 'portable', 'node', '>=', 1, '#9'),
   ratio('W5/rate', 'portable', 'node', '>=', 1, '#9'),
   ratio('W6/rate', 'portable', 'node', '>=', 1, '#9'),
+  // Issue #11: UDP round-trip latency and datagram rate (native engine against LuaSocket).
+  ratio('W7/median', 'native', 'lua', '<=', 1.3, '#11'),
+  ratio('W8/rate', 'native', 'lua', '>=', 1.0, '#11'),
 ];
 
 /** The records a verdict may use: timed rounds, not discarded. */

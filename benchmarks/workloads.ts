@@ -47,7 +47,7 @@ export interface Workload {
   title: string;
   job: WorkloadId;
   /** Which peer port the client gets. */
-  port: 'service' | 'close' | 'none';
+  port: 'service' | 'close' | 'udp' | 'none';
   /** Run with a low-priority spinner keeping the vCPUs awake. */
   busy: boolean;
   size: Sizing;
@@ -235,6 +235,45 @@ export const WORKLOADS: readonly Workload[] = [
       expect(p, 'loader: connected', loader?.connected, total);
       expect(p, 'loader: closed by the server', loader?.closedByServer, total);
       expect(p, 'loader: failed', loader?.failed, 0);
+      return p;
+    },
+  },
+  {
+    id: 'W7',
+    title: 'W7 UDP echo, one 32-byte datagram at a time',
+    job: 'udpecho',
+    port: 'udp',
+    busy: false,
+    size: { probe: 10_000, cap: 2_000_000, same: false },
+    warmup: 1000,
+    unit: 'round trips',
+    fullOnly: false,
+    quickSkips: ['node'],
+    figures: [latency(50), latency(99)],
+    check: ({ job, report, peer }) => {
+      const p: string[] = [];
+      const total = job.count + job.warmup;
+      expect(p, 'round trips', report.done, total);
+      expect(p, 'latency samples', report.latenciesUs?.length, job.count);
+      expect(p, 'peer: datagrams echoed', peer.udpEchoed, total);
+      return p;
+    },
+  },
+  {
+    id: 'W8',
+    title: 'W8 UDP datagrams, 64 of 32 bytes in flight, echoed',
+    job: 'udprate',
+    port: 'udp',
+    busy: false,
+    size: { probe: 100_000, cap: 100_000_000, same: false },
+    warmup: 0,
+    unit: 'datagrams',
+    fullOnly: false,
+    figures: [perSecond('datagrams/s')],
+    check: ({ job, report, peer }) => {
+      const p: string[] = [];
+      expect(p, 'echoes received', report.done, job.count);
+      expect(p, 'peer: datagrams echoed', peer.udpEchoed, job.count);
       return p;
     },
   },

@@ -21,6 +21,12 @@
 #include <malloc.h>
 #endif
 
+#ifdef LS_HAVE_MSG_NOSIGNAL
+#define MSG_NOSIGNAL_OR_0 MSG_NOSIGNAL
+#else
+#define MSG_NOSIGNAL_OR_0 0
+#endif
+
 #if !defined(LS_HAVE_SOCK_FLAGS) || !defined(LS_HAVE_ACCEPT4)
 /* O_NONBLOCK and FD_CLOEXEC on a fresh descriptor; closes it on failure. */
 static int set_nonblock_cloexec(int fd) {
@@ -50,12 +56,14 @@ static int set_nosigpipe(int fd) {
   return fd;
 }
 
-int ls_stream_socket(int af) {
+int ls_stream_socket(int af) { return ls_socket(af, SOCK_STREAM); }
+
+int ls_socket(int af, int type) {
 #ifdef LS_HAVE_SOCK_FLAGS
-  int fd = socket(af, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 #else
   /* Not atomic: a fork+exec on another thread in between could inherit it. */
-  int fd = socket(af, SOCK_STREAM, 0);
+  int fd = socket(af, type, 0);
   if (fd >= 0) fd = set_nonblock_cloexec(fd);
 #endif
   return fd < 0 ? -1 : set_nosigpipe(fd);
@@ -94,6 +102,43 @@ ssize_t ls_send(int fd, const void *data, size_t len) {
   ssize_t n;
   do {
     n = send(fd, data, len, flags);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+/* Flags for one non-blocking, SIGPIPE-free call (see ls_send). */
+static int io_flags(int fd) {
+  int flags = 0;
+#ifdef LS_HAVE_MSG_NOSIGNAL
+  flags |= MSG_NOSIGNAL;
+#endif
+#ifdef LS_HAVE_MSG_DONTWAIT
+  flags |= MSG_DONTWAIT;
+  (void)fd;
+#else
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0 && !(fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+#endif
+  return flags;
+}
+
+ssize_t ls_sendto(int fd, const void *data, size_t len, const struct sockaddr *to,
+                  socklen_t tolen) {
+  int flags = io_flags(fd);
+  ssize_t n;
+  do {
+    n = sendto(fd, data, len, flags, to, tolen);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+ssize_t ls_recvfrom(int fd, void *data, size_t len, struct sockaddr *from,
+                    socklen_t *fromlen) {
+  /* MSG_NOSIGNAL means nothing to a read; only "do not block" matters here. */
+  int flags = io_flags(fd) & ~MSG_NOSIGNAL_OR_0;
+  ssize_t n;
+  do {
+    n = recvfrom(fd, data, len, flags, from, fromlen);
   } while (n < 0 && errno == EINTR);
   return n;
 }

@@ -71,6 +71,17 @@
    that): the descriptor, or -1 with errno set. */
 int ls_stream_socket(int af);
 
+/* The same for any socket type (SOCK_STREAM, SOCK_DGRAM). */
+int ls_socket(int af, int type);
+
+/* sendto(2) / recvfrom(2) that neither block nor raise SIGPIPE; EINTR is retried. Bytes
+   sent or received (a datagram longer than len is cut, the rest discarded), or -1 with
+   errno set. */
+ssize_t ls_sendto(int fd, const void *data, size_t len, const struct sockaddr *to,
+                  socklen_t tolen);
+ssize_t ls_recvfrom(int fd, void *data, size_t len, struct sockaddr *from,
+                    socklen_t *fromlen);
+
 /* accept(2) giving a non-blocking, close-on-exec descriptor; EINTR is retried. The new
    descriptor, or -1 with errno set (EAGAIN when none waits on a non-blocking listener). */
 int ls_accept(int fd);

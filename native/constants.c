@@ -45,6 +45,26 @@ napi_value make_constants(napi_env env) {
   SET_CONST(TCP_FASTOPEN_CONNECT);
 #endif
   SET_CONST(IPV6_V6ONLY);
+  /* UDP options (LuaSocket 3.1.0's udp.c table). */
+  SET_CONST(IPPROTO_IP);
+  SET_CONST(SO_DONTROUTE);
+  SET_CONST(SO_BROADCAST);
+  SET_CONST(IP_MULTICAST_IF);
+  SET_CONST(IP_MULTICAST_TTL);
+  SET_CONST(IP_MULTICAST_LOOP);
+  SET_CONST(IP_ADD_MEMBERSHIP);
+  SET_CONST(IP_DROP_MEMBERSHIP);
+  SET_CONST(IPV6_UNICAST_HOPS);
+  SET_CONST(IPV6_MULTICAST_LOOP);
+#if defined(IPV6_ADD_MEMBERSHIP)
+  napi_set_named_property(env, obj, "IPV6_ADD_MEMBERSHIP", js_int(env, IPV6_ADD_MEMBERSHIP));
+  napi_set_named_property(env, obj, "IPV6_DROP_MEMBERSHIP", js_int(env, IPV6_DROP_MEMBERSHIP));
+#else
+  napi_set_named_property(env, obj, "IPV6_ADD_MEMBERSHIP", js_int(env, IPV6_JOIN_GROUP));
+  napi_set_named_property(env, obj, "IPV6_DROP_MEMBERSHIP", js_int(env, IPV6_LEAVE_GROUP));
+#endif
+  /* Unix-domain paths: the size of sun_path (a path must be shorter). */
+  napi_set_named_property(env, obj, "UNIX_PATH_MAX", js_int(env, (int32_t)unix_path_max()));
   /* getaddrinfo/getnameinfo codes (negative on glibc). */
   SET_CONST(EAI_AGAIN);
   SET_CONST(EAI_BADFLAGS);
@@ -87,6 +107,9 @@ napi_value make_constants(napi_env env) {
   SET_CONST(ENOTSOCK);
   SET_CONST(EAFNOSUPPORT);
   SET_CONST(EINTR);
+  SET_CONST(EMSGSIZE);
+  SET_CONST(EPROTOTYPE);
+  SET_CONST(ENAMETOOLONG);
   napi_object_freeze(env, obj);
   return obj;
 }

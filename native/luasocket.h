@@ -49,11 +49,19 @@ bool arg_bool(napi_env env, napi_value v, const char *name, bool *out);
 
 typedef enum { STR_OK, STR_NULL, STR_HAS_NUL, STR_THREW } str_status;
 str_status arg_string(napi_env env, napi_value v, const char *name, bool nullable, char **out);
+/* A Uint8Array's bytes (a view, valid during the call); throws for anything else. */
+bool arg_bytes(napi_env env, napi_value v, const char *name, uint8_t **data, size_t *len);
+/* A byte range [offset, offset + length) of a Uint8Array argument; false with a TypeError
+   pending for a wrong type, *ok false (no exception) for a range outside the array. */
+bool arg_range(napi_env env, napi_value *argv, const char *name, uint8_t **data, size_t *len,
+               bool *ok);
 
 napi_value js_int(napi_env env, int32_t v);
 napi_value js_bool(napi_env env, bool v);
 napi_value js_null(napi_env env);
 napi_value js_str(napi_env env, const char *s);
+/* Bytes as a JS string of one char per byte (latin1): every byte value round-trips. */
+napi_value js_latin1(napi_env env, const char *s, size_t len);
 napi_value js_tuple(napi_env env, size_t n, const napi_value *items);
 napi_value new_array(napi_env env);
 void push(napi_env env, napi_value arr, napi_value item);
@@ -69,6 +77,10 @@ bool make_sockaddr(int af, const char *addr, uint16_t port, struct sockaddr_stor
                    socklen_t *len);
 bool sockaddr_parts(const struct sockaddr *sa, char *addr, size_t addrlen, int *port,
                     int *tag);
+size_t unix_path_max(void);
+bool make_sockaddr_un(const uint8_t *path, size_t len, struct sockaddr_storage *ss,
+                      socklen_t *sslen);
+size_t sockaddr_un_path(const struct sockaddr_storage *ss, socklen_t sslen, const char **path);
 
 /* ---- sockets.c */
 JS_FN(js_socket);
@@ -81,8 +93,23 @@ JS_FN(js_send);
 JS_FN(js_accept);
 JS_FN(js_dup);
 
+/* ---- dgram.c */
+JS_FN(js_socket_of);
+JS_FN(js_sendto);
+JS_FN(js_recv);
+JS_FN(js_recv_wait);
+JS_FN(js_recvfrom_wait);
+JS_FN(js_disconnect);
+
+/* ---- unix.c */
+JS_FN(js_bind_unix);
+JS_FN(js_connect_unix);
+JS_FN(js_sendto_unix);
+JS_FN(js_unix_name);
+
 /* ---- wait.c */
 JS_FN(js_poll);
+JS_FN(js_poll_many);
 
 /* ---- options.c */
 JS_FN(js_getsockname);
@@ -94,6 +121,8 @@ JS_FN(js_getsockopt_int);
 JS_FN(js_set_linger);
 JS_FN(js_get_linger);
 JS_FN(js_get_socket_error);
+JS_FN(js_setsockopt_bytes);
+JS_FN(js_getsockopt_bytes);
 
 /* ---- names.c */
 JS_FN(js_strerror);

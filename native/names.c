@@ -44,16 +44,23 @@ JS_FN(js_hstrerror) {
   return js_str(env, hstrerror(herr));
 }
 
+/* getaddrinfo(host, service, family, passive[, flags]): flags bit 1 asks for datagram
+   hints (SOCK_DGRAM: service names are looked up for udp), bit 2 for numeric host and
+   service only (AI_NUMERICHOST | AI_NUMERICSERV, as LuaSocket's UDP sendto does). */
 JS_FN(js_getaddrinfo) {
-  GET_ARGS(4);
+  GET_ARGS(5);
   char *host = NULL, *service = NULL;
   int32_t tag;
   bool passive;
   str_status hs = arg_string(env, argv[0], "host", true, &host);
   if (hs == STR_THREW) return NULL;
   str_status sv = arg_string(env, argv[1], "service", true, &service);
+  int32_t flags = 0;
+  napi_valuetype ftype = napi_undefined;
+  napi_typeof(env, argv[4], &ftype);
   if (sv == STR_THREW || !arg_int(env, argv[2], "family", &tag) ||
-      !arg_bool(env, argv[3], "passive", &passive)) {
+      !arg_bool(env, argv[3], "passive", &passive) ||
+      (ftype != napi_undefined && !arg_int(env, argv[4], "flags", &flags))) {
     free(host);
     free(service);
     return NULL;
@@ -71,8 +78,8 @@ JS_FN(js_getaddrinfo) {
     struct addrinfo hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = tag == 0 ? AF_UNSPEC : af_from_tag(tag);
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = passive ? AI_PASSIVE : 0;
+    hints.ai_socktype = (flags & 1) ? SOCK_DGRAM : SOCK_STREAM;
+    hints.ai_flags = (passive ? AI_PASSIVE : 0) | ((flags & 2) ? AI_NUMERICHOST | AI_NUMERICSERV : 0);
     code = getaddrinfo(host, service, &hints, &res);
     if (code == EAI_SYSTEM) sys_err = errno;
   }

@@ -24,8 +24,9 @@ static bool is_type(napi_env env, napi_value v, napi_valuetype want) {
  */
 bool arg_int(napi_env env, napi_value v, const char *name, int32_t *out) {
   double d;
-  if (!is_type(env, v, napi_number) || napi_get_value_double(env, v, &d) != napi_ok ||
-      d != d || d < INT32_MIN || d > INT32_MAX || d != (double)(int32_t)d)
+  /* napi_get_value_double itself refuses anything but a number (napi_number_expected). */
+  if (napi_get_value_double(env, v, &d) != napi_ok || d != d || d < INT32_MIN || d > INT32_MAX ||
+      d != (double)(int32_t)d)
     return throw_type(env, name, "an int32 integer");
   *out = (int32_t)d;
   return true;
@@ -67,6 +68,31 @@ str_status arg_string(napi_env env, napi_value v, const char *name, bool nullabl
   return STR_OK;
 }
 
+bool arg_bytes(napi_env env, napi_value v, const char *name, uint8_t **data, size_t *len) {
+  napi_typedarray_type type = napi_int8_array;
+  void *raw = NULL;
+  /* napi_get_typedarray_info itself refuses anything but a typed array (napi_invalid_arg). */
+  if (napi_get_typedarray_info(env, v, &type, len, &raw, NULL, NULL) != napi_ok || type != napi_uint8_array)
+    return throw_type(env, name, "a Uint8Array");
+  *data = raw;
+  return true;
+}
+
+/* argv[0] is the array, argv[1] the offset, argv[2] the length. */
+bool arg_range(napi_env env, napi_value *argv, const char *name, uint8_t **data, size_t *len,
+               bool *ok) {
+  int32_t offset, length;
+  size_t size;
+  uint8_t *base;
+  if (!arg_bytes(env, argv[0], name, &base, &size) ||
+      !arg_int(env, argv[1], "offset", &offset) || !arg_int(env, argv[2], "length", &length))
+    return false;
+  *ok = offset >= 0 && length >= 0 && (size_t)offset + (size_t)length <= size;
+  *data = base + (*ok ? offset : 0);
+  *len = *ok ? (size_t)length : 0;
+  return true;
+}
+
 /* Node-API creation calls only fail with an exception already pending; the NULL they
    leave behind then surfaces as that exception. */
 
@@ -93,6 +119,12 @@ napi_value js_str(napi_env env, const char *s) {
   if (s == NULL) return js_null(env);
   napi_value r = NULL;
   napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &r);
+  return r;
+}
+
+napi_value js_latin1(napi_env env, const char *s, size_t len) {
+  napi_value r = NULL;
+  napi_create_string_latin1(env, s, len, &r);
   return r;
 }
 

@@ -118,3 +118,34 @@ JS_FN(js_get_socket_error) {
   int err = get_int_opt(fd, SOL_SOCKET, SO_ERROR, &value);
   return js_int(env, err ? -err : value);
 }
+
+/* setsockoptBytes(fd, level, name, value): a structured option (ip_mreq, ipv6_mreq,
+   in_addr) whose bytes the caller laid out. 0 or errno. */
+JS_FN(js_setsockopt_bytes) {
+  GET_ARGS(4);
+  int32_t fd, level, name;
+  uint8_t *data;
+  size_t len;
+  if (!arg_int(env, argv[0], "fd", &fd) || !arg_int(env, argv[1], "level", &level) ||
+      !arg_int(env, argv[2], "name", &name) || !arg_bytes(env, argv[3], "value", &data, &len))
+    return NULL;
+  return js_int(env, err_of(setsockopt(fd, level, name, data, (socklen_t)len)));
+}
+
+/* getsockoptBytes(fd, level, name, size): [errno, the option's bytes (at most size)]. */
+JS_FN(js_getsockopt_bytes) {
+  GET_ARGS(4);
+  int32_t fd, level, name, size;
+  if (!arg_int(env, argv[0], "fd", &fd) || !arg_int(env, argv[1], "level", &level) ||
+      !arg_int(env, argv[2], "name", &name) || !arg_int(env, argv[3], "size", &size))
+    return NULL;
+  uint8_t buf[64];
+  memset(buf, 0, sizeof buf);
+  socklen_t len = size < 0 ? 0 : size > (int32_t)sizeof buf ? (socklen_t)sizeof buf : (socklen_t)size;
+  int err = err_of(getsockopt(fd, level, name, buf, &len));
+  napi_value bytes = NULL;
+  void *copy = NULL;
+  napi_create_buffer_copy(env, err ? 0 : len, buf, &copy, &bytes);
+  napi_value items[] = {js_int(env, err), bytes};
+  return js_tuple(env, 2, items);
+}

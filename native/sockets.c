@@ -114,20 +114,13 @@ JS_FN(js_close) {
  */
 JS_FN(js_send) {
   GET_ARGS(4);
-  int32_t fd, offset, length;
-  if (!arg_int(env, argv[0], "fd", &fd) || !arg_int(env, argv[2], "offset", &offset) ||
-      !arg_int(env, argv[3], "length", &length))
-    return NULL;
-  bool is_ta = false;
-  napi_is_typedarray(env, argv[1], &is_ta);
-  if (!is_ta) return throw_type(env, "data", "a Uint8Array"), NULL;
-  napi_typedarray_type type;
+  int32_t fd;
+  uint8_t *data;
   size_t len;
-  void *data;
-  napi_get_typedarray_info(env, argv[1], &type, &len, &data, NULL, NULL);
-  if (type != napi_uint8_array || offset < 0 || length < 0 ||
-      (size_t)offset + (size_t)length > len)
-    return js_int(env, -EINVAL);
-  ssize_t n = ls_send(fd, (const char *)data + offset, (size_t)length);
+  bool in_range;
+  if (!arg_int(env, argv[0], "fd", &fd) || !arg_range(env, argv + 1, "data", &data, &len, &in_range))
+    return NULL;
+  if (!in_range) return js_int(env, -EINVAL);
+  ssize_t n = ls_send(fd, data, len);
   return js_int(env, n < 0 ? -errno : (int32_t)n);
 }

@@ -27,6 +27,14 @@ const GLIBC_TEXT: Record<number, string> = {
   [E.EINPROGRESS]: 'Operation now in progress',
   [E.ENOMEM]: 'Cannot allocate memory',
   [E.ENOENT]: 'No such file or directory',
+  // Datagrams and unix-domain paths.
+  [E.EMSGSIZE]: 'Message too long',
+  [E.EPROTOTYPE]: 'Protocol wrong type for socket',
+  [E.ENAMETOOLONG]: 'File name too long',
+  [E.ENOTDIR]: 'Not a directory',
+  [E.EROFS]: 'Read-only file system',
+  [E.ELOOP]: 'Too many levels of symbolic links',
+  [E.EDESTADDRREQ]: 'Destination address required',
 };
 
 /** The text LuaSocket's socket_strerror gives for an errno. */
@@ -65,6 +73,8 @@ export function errText(code: number): string {
       return 'unknown error';
     case ErrCode.OVERSIZED:
       return 'oversized';
+    case ErrCode.UNSUPPORTED:
+      return NOT_SUPPORTED;
     default:
       return code >= ErrCode.ERRNO_BASE ? errnoText(code - ErrCode.ERRNO_BASE) : 'unknown error';
   }
@@ -101,6 +111,23 @@ export const GAI_TEXT: Record<string, string> = {
   EAI_NONAME: 'host or service not provided, or not known',
   EAI_OVERFLOW: 'argument buffer overflow',
   EAI_SERVICE: 'service not supported for socket type',
+  EAI_SOCKTYPE: 'ai_socktype not supported',
+  EAI_ADDRFAMILY: 'Address family for hostname not supported',
+  EAI_NODATA: 'No address associated with hostname',
+};
+
+/**
+ * glibc's own gai_strerror texts, keyed by the EAI_* name: what LuaSocket's UDP sendto and
+ * receivefrom print (they skip LuaSocket's table).
+ */
+export const GAI_GLIBC_TEXT: Record<string, string> = {
+  EAI_AGAIN: 'Temporary failure in name resolution',
+  EAI_BADFLAGS: 'Bad value for ai_flags',
+  EAI_FAIL: 'Non-recoverable failure in name resolution',
+  EAI_FAMILY: 'ai_family not supported',
+  EAI_MEMORY: 'Memory allocation failure',
+  EAI_NONAME: 'Name or service not known',
+  EAI_SERVICE: 'Servname not supported for ai_socktype',
   EAI_SOCKTYPE: 'ai_socktype not supported',
   EAI_ADDRFAMILY: 'Address family for hostname not supported',
   EAI_NODATA: 'No address associated with hostname',

@@ -17,6 +17,8 @@ import { newtry, protect, skip, TryError, try_ } from './except.js';
 import { select } from './select.js';
 import { TcpSocket } from './tcp.js';
 import { gettime as now } from './timeout.js';
+import { UdpSocket } from './udp.js';
+import { unix } from './unix.js';
 
 export { LuaError } from './args.js';
 export type { Encoding } from './buffer.js';
@@ -29,6 +31,15 @@ export { Certificate, type HandshakeResult, SslContext, type SslInfo, type SslPa
 export type { Pattern, ReceiveResult, SendResult, StatsResult } from './stream-object.js';
 export type { Kind, NameResult, OptionArgument } from './tcp.js';
 export { TcpSocket } from './tcp.js';
+export type { ReceiveFromResult, UdpKind, UdpNameResult, UdpOptionArgument } from './udp.js';
+export { UdpSocket } from './udp.js';
+export type { DgramGetResult, DgramSetResult } from './udp-options.js';
+export type { UnixDgramCreated, UnixModule, UnixStreamCreated } from './unix.js';
+export { unix } from './unix.js';
+export type { UnixDgramKind, UnixReceiveFromResult } from './unix-dgram.js';
+export { UnixDgram } from './unix-dgram.js';
+export type { UnixOptionArgument, UnixStreamKind } from './unix-stream.js';
+export { UnixStream } from './unix-stream.js';
 
 import { http, ltn12, url } from './http/index.js';
 import { ssl } from './ssl/index.js';
@@ -73,6 +84,23 @@ export function tcp4(): Created {
 /** A master with an IPv6 socket (IPV6_V6ONLY on, as LuaSocket does). */
 export function tcp6(): Created {
   return create(6);
+}
+
+export type UdpCreated = [UdpSocket] | [null, string];
+
+/** An unconnected UDP object with no OS socket yet: the first setsockname, setpeername or sendto picks the family. */
+export function udp(..._ignored: unknown[]): UdpCreated {
+  return [new UdpSocket(theEngine, 0, null)];
+}
+
+/** An unconnected UDP object with an IPv4 socket. */
+export function udp4(): UdpCreated {
+  return UdpSocket.open(theEngine, 4);
+}
+
+/** An unconnected UDP object with an IPv6 socket (IPV6_V6ONLY on, as LuaSocket does). */
+export function udp6(): UdpCreated {
+  return UdpSocket.open(theEngine, 6);
 }
 
 export type ConnectResult = [TcpSocket] | [null, string];
@@ -178,6 +206,10 @@ const socket = {
   tcp,
   tcp4,
   tcp6,
+  udp,
+  udp4,
+  udp6,
+  unix,
   connect,
   connect4,
   connect6,

@@ -17,6 +17,8 @@ export function familyName(f: Family): FamilyName {
 export interface InetEndpoint {
   /** The recorded family (0 until a bind or connect chose one). */
   family: 0 | Family;
+  /** The resolver's socket type (LuaSocket's hints): stream unless said otherwise (UDP: 'dgram'). */
+  readonly socktype?: 'stream' | 'dgram';
   /** Does the object have an OS socket now? */
   hasSocket(): boolean;
   /** Replaces the OS socket with a fresh one of `family`: null, or LuaSocket's text. */
@@ -26,7 +28,7 @@ export interface InetEndpoint {
 
 /** LuaSocket's inet_trybind; `hint` is the resolver family. null on success, else the text. */
 export function tryBind(engine: Engine, obj: InetEndpoint, address: string, port: string, hint: 0 | Family): string | null {
-  const r = engine.resolve(address === '*' ? null : address, port, hint, true);
+  const r = engine.resolve(address === '*' ? null : address, port, hint, true, undefined, obj.socktype);
   if (!r.ok) return r.err;
   let err: string | null = 'no info on address';
   let current = obj.family;
@@ -59,7 +61,7 @@ export function tryConnect(
   attempt: (c: InetAddress) => string | null,
 ): string | null {
   tm.markStart();
-  const r = engine.resolve(address, port, obj.family, false, tm.waitDeadline());
+  const r = engine.resolve(address, port, obj.family, false, tm.waitDeadline(), obj.socktype);
   if (!r.ok) return r.err;
   let err = 'no info on address';
   let current = obj.family;

@@ -24,6 +24,15 @@ export type NativeGuard = { readonly __nativeGuard: unique symbol };
 /** Address family tag used across the addon: 4 = AF_INET, 6 = AF_INET6. */
 export type NativeFamily = 4 | 6;
 
+/** The family tag of AF_UNIX. */
+export const UNIX_TAG = 1;
+
+/**
+ * A datagram's sender from recvfrom: `[size, 4|6, numeric host, port]`, `[size, 1, path]`
+ * (unix: one char per byte, "" for an unnamed sender) or `[size, 0, getnameinfo's text]`.
+ */
+export type NativeSender = [size: number, family: 4 | 6, host: string, port: number] | [size: number, family: 0 | 1, text: string];
+
 /** `[address, port, family]` as returned by getsockname/getpeername. */
 export type NativeSockName = [address: string, port: number, family: NativeFamily];
 
@@ -60,6 +69,20 @@ export interface NativeConstants {
   readonly TCP_FASTOPEN?: number;
   readonly TCP_FASTOPEN_CONNECT?: number;
   readonly IPV6_V6ONLY: number;
+  readonly IPPROTO_IP: number;
+  readonly SO_DONTROUTE: number;
+  readonly SO_BROADCAST: number;
+  readonly IP_MULTICAST_IF: number;
+  readonly IP_MULTICAST_TTL: number;
+  readonly IP_MULTICAST_LOOP: number;
+  readonly IP_ADD_MEMBERSHIP: number;
+  readonly IP_DROP_MEMBERSHIP: number;
+  readonly IPV6_UNICAST_HOPS: number;
+  readonly IPV6_MULTICAST_LOOP: number;
+  readonly IPV6_ADD_MEMBERSHIP: number;
+  readonly IPV6_DROP_MEMBERSHIP: number;
+  /** sizeof(sun_path): a unix-domain path must be shorter. */
+  readonly UNIX_PATH_MAX: number;
   // getaddrinfo / getnameinfo codes (negative on glibc).
   readonly EAI_AGAIN: number;
   readonly EAI_BADFLAGS: number;
@@ -96,6 +119,9 @@ export interface NativeConstants {
   readonly ENOTSOCK: number;
   readonly EAFNOSUPPORT: number;
   readonly EINTR: number;
+  readonly EMSGSIZE: number;
+  readonly EPROTOTYPE: number;
+  readonly ENAMETOOLONG: number;
 }
 
 export interface NativeSockets {
@@ -133,6 +159,8 @@ export interface NativeSockets {
   close(fd: number): number;
   /** Non-blocking send(2) that raises no SIGPIPE: bytes sent, or -errno. */
   send(fd: number, data: Uint8Array, offset: number, length: number): number;
+  /** poll(2) on several fds (events as for poll()) until one is ready or the timeout passes: how many are ready, or -errno. */
+  pollMany(fds: Int32Array, events: Int32Array, timeoutMs: number): number;
   /** poll(2) on one fd; events/revents: 1 readable, 4 writable, 8 error, 16 hang-up, 32 invalid. -errno on failure. */
   poll(fd: number, events: number, timeoutMs: number): number;
   /**
@@ -170,7 +198,8 @@ export interface NativeSockets {
   gaiStrerror(code: number): string;
   /**
    * getaddrinfo with SOCK_STREAM hints (family 0 = AF_UNSPEC), AI_PASSIVE when
-   * passive. `[code, entries]`, code being the raw EAI_* value (0 = ok); with
+   * passive; `flags` bit 1 asks for SOCK_DGRAM hints, bit 2 for AI_NUMERICHOST |
+   * AI_NUMERICSERV. `[code, entries]`, code being the raw EAI_* value (0 = ok); with
    * EAI_SYSTEM a third element carries errno. Entries keep resolver order.
    */
   getaddrinfo(
@@ -178,6 +207,7 @@ export interface NativeSockets {
     service: string | null,
     family: 0 | 4 | 6,
     passive: boolean,
+    flags?: number,
   ): [code: number, list: NativeAddrInfo[], errno?: number];
   /**
    * getnameinfo with flags 0 (numeric fallback allowed). host/service are null
@@ -207,6 +237,36 @@ export interface NativeSockets {
   hstrerror(herrno: number): string;
   /** `[errno, name]`; name is "" on failure. */
   gethostname(): [errno: number, name: string];
+  /**
+   * A non-blocking, close-on-exec socket of family 4, 6 or UNIX_TAG; SOCK_DGRAM when
+   * `dgram`, else SOCK_STREAM. IPv6 sockets get IPV6_V6ONLY=1. The fd, or -errno.
+   */
+  socketOf(family: NativeFamily | typeof UNIX_TAG, dgram: boolean): number;
+  /** Non-blocking sendto(2) of bytes [offset, offset + length) to a numeric address: bytes sent, or -errno. */
+  sendto(fd: number, data: Uint8Array, offset: number, length: number, family: NativeFamily, address: string, port: number): number;
+  /** Non-blocking recv(2) into [offset, offset + length): bytes (a longer datagram is cut, its rest discarded), or -errno. */
+  recv(fd: number, buf: Uint8Array, offset: number, length: number): number;
+  /**
+   * recv(2) that waits (one poll(2)) up to `timeoutMs` while nothing is queued (0: no wait):
+   * bytes, or -errno (-EAGAIN when the time passed).
+   */
+  recvWait(fd: number, buf: Uint8Array, offset: number, length: number, timeoutMs: number): number;
+  /** recvfrom(2) waiting as recvWait: -errno, or the size and sender of one datagram (NativeSender). */
+  recvfromWait(fd: number, buf: Uint8Array, offset: number, length: number, timeoutMs: number): NativeSender | number;
+  /** connect(2) to AF_UNSPEC sized for `family` (LuaSocket's setpeername('*')): 0 or errno. */
+  disconnect(fd: number, family: NativeFamily): number;
+  /** bind(2) to a unix-domain path (bytes, without NUL): 0 or errno (ENAMETOOLONG when it does not fit). */
+  bindUnix(fd: number, path: Uint8Array): number;
+  /** Non-blocking connect(2) to a unix-domain path: 0, EINPROGRESS / EAGAIN, or the kernel's errno. */
+  connectUnix(fd: number, path: Uint8Array): number;
+  /** Non-blocking sendto(2) to a unix-domain path: bytes sent, or -errno. */
+  sendtoUnix(fd: number, data: Uint8Array, offset: number, length: number, path: Uint8Array): number;
+  /** The socket's own (or peer's) unix-domain path up to its first NUL, one char per byte; or errno. */
+  unixName(fd: number, peer: boolean): string | number;
+  /** setsockopt(2) with a structured value laid out by the caller: 0 or errno. */
+  setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): number;
+  /** getsockopt(2) of at most `size` (≤ 64) bytes: `[errno, bytes]`. */
+  getsockoptBytes(fd: number, level: number, name: number, size: number): [errno: number, value: Buffer];
   readonly constants: NativeConstants;
 }
 
@@ -232,6 +292,7 @@ const FUNCTIONS: readonly (keyof NativeSockets)[] = [
   'reclaim',
   'takeOrphans',
   'poll',
+  'pollMany',
   'isSocket',
   'socketInfo',
   'strerror',
@@ -242,6 +303,18 @@ const FUNCTIONS: readonly (keyof NativeSockets)[] = [
   'gethostbyaddr',
   'hstrerror',
   'gethostname',
+  'socketOf',
+  'sendto',
+  'recv',
+  'recvWait',
+  'recvfromWait',
+  'disconnect',
+  'bindUnix',
+  'connectUnix',
+  'sendtoUnix',
+  'unixName',
+  'setsockoptBytes',
+  'getsockoptBytes',
 ];
 
 function firstLine(err: unknown): string {

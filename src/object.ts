@@ -111,8 +111,12 @@ export abstract class SocketObject<_D extends Data = string> {
     return [1];
   }
 
-  gettimeout(): [number, number] {
-    this.check('gettimeout');
+  /**
+   * gettimeout's answer. Not a method of every kind: LuaSocket's unix stream objects have
+   * none, so each kind that has one declares it (tcp, udp, unixdgram, ssl).
+   */
+  protected timeouts(fname: string): [number, number] {
+    this.check(fname);
     return [this.tm.block, this.tm.total];
   }
 }

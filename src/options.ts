@@ -40,9 +40,9 @@ const OPTIONS: Record<OptionName, Option> = {
 
 export const OPTION_NAMES: readonly string[] = Object.keys(OPTIONS);
 
-function lookup(name: string, fname: 'getoption' | 'setoption'): [OptionName, Option] {
+function lookup(name: string, fname: 'getoption' | 'setoption', only?: readonly OptionName[]): [OptionName, Option] {
   const o = Object.hasOwn(OPTIONS, name) ? OPTIONS[name as OptionName] : undefined;
-  if (!o || (fname === 'getoption' ? !o.get : !o.set)) {
+  if (!o || (fname === 'getoption' ? !o.get : !o.set) || (only && !only.includes(name as OptionName))) {
     throw argError(1, fname, `unsupported option \`${name.slice(0, 35)}'`);
   }
   return [name as OptionName, o];
@@ -79,9 +79,17 @@ export function getOption(handle: StreamHandle | null, name: string): GetResult 
   return [typeof v === 'object' ? { on: v.on, timeout: v.seconds } : v];
 }
 
-/** setoption on `handle` (null: the object has no socket). Values are checked first, as LuaSocket does. */
-export function setOption(handle: StreamHandle | null, name: string, value: unknown): SetResult {
-  const [key, o] = lookup(name, 'setoption');
+/**
+ * setoption on `handle` (null: the object has no socket). Values are checked first, as
+ * LuaSocket does. `only` narrows the names to another kind's table (unix streams).
+ */
+export function setOption(
+  handle: Pick<StreamHandle, 'setoption'> | null,
+  name: string,
+  value: unknown,
+  only?: readonly OptionName[],
+): SetResult {
+  const [key, o] = lookup(name, 'setoption', only);
   let v: OptionValue;
   if (o.kind === 'bool') v = checkBoolean(value, 2, 'setoption');
   else if (o.kind === 'linger') v = checkLinger(value);

@@ -1,4 +1,5 @@
 import type { MessagePort } from 'node:worker_threads';
+import type { DgramOptionName, DgramOptionValue } from './engine/types.js';
 
 /**
  * The contract between the calling thread and the I/O worker. Both sides import this
@@ -31,6 +32,15 @@ import type { MessagePort } from 'node:worker_threads';
  *    Atomics.exchange(TX_AVAIL, 0): what was taken is committed and reaches the peer, what
  *    was not is never sent, so the index it reports is exact for the byte stream the peer
  *    sees (at most one piece of it was still in node:net rather than the kernel).
+ *
+ * 3. One datagram channel per UDP socket of the portable engine: a header (`Dg`) and a
+ *    ring of records, one per datagram: a DG_RECORD_HEADER (payload length, sender's port,
+ *    family and address length), the sender's numeric address (ASCII) and the payload,
+ *    padded to 4 bytes; a record never wraps (a DG_WRAP length sends the reader back to
+ *    the ring's start). The worker appends what node:dgram delivers and drops a datagram
+ *    that does not fit (the kernel drops what does not fit its buffer, too); the caller
+ *    consumes at TAIL. An ICMP error node:dgram reports is the socket's pending error
+ *    (ERR), taken once by the next receive, send or getoption('error').
  *
  * Engines:
  *  - native: the caller connects, listens, accepts and sends with system calls through
@@ -136,8 +146,33 @@ export const ErrCode = {
    * an error, reported once (a '*a' that meets it fails), then the stream reads as ended.
    */
   RESET: 6,
+  /** What node cannot do on the portable engine: 'not supported on this platform'. */
+  UNSUPPORTED: 7,
   ERRNO_BASE: 1000,
 } as const;
+
+/** Words of a datagram channel's header (portable engine, UDP). */
+export const Dg = {
+  /** Byte counter of the next record the worker writes. */
+  HEAD: 0,
+  /** Byte counter of the first record the caller has not consumed. */
+  TAIL: 1,
+  /** The socket's pending error (an ErrCode; 0: none): the caller takes it with Atomics.exchange. */
+  ERR: 2,
+  /** The OS descriptor of the worker's socket (-1 until node:dgram has one). */
+  FD: 3,
+  /** Datagrams dropped because the ring was full. */
+  DROPPED: 4,
+  WORDS: 16,
+} as const;
+
+/** The datagram ring: a power of two, larger than the largest UDP datagram and its record header. */
+export const DGRAM_RING_BYTES = 1 << 18;
+/** A datagram record: u32 payload length, u16 port, u8 family (4/6), u8 address length. */
+export const DG_RECORD_HEADER = 8;
+/** A record length that means "the next record is at the ring's start". */
+export const DG_WRAP = 0xffffffff;
+export const DgLayout = { ringOffset: Dg.WORDS * 4, bytes: Dg.WORDS * 4 + DGRAM_RING_BYTES } as const;
 
 /** The rx ring size: a power of two. Memory is committed lazily as pages are touched. */
 export const RX_RING_BYTES = 1 << 20;
@@ -176,6 +211,18 @@ export interface InetAddress {
   port: number;
 }
 
+/**
+ * A unix-domain socket address: the path's bytes as LuaSocket passes them (a C string: no
+ * NUL inside, shorter than sun_path; empty for the kernel's autobind).
+ */
+export interface UnixAddress {
+  family: 'unix';
+  path: Uint8Array;
+}
+
+/** Either kind of socket address. */
+export type SockAddress = InetAddress | UnixAddress;
+
 /** Commands, caller -> worker. `rid` present means the caller waits for a Reply. */
 export type Command =
   /** native: a connection the caller made or accepted; the worker takes over its reading. */
@@ -191,8 +238,9 @@ export type Command =
   /**
    * portable: bind. node:net cannot bind without listening, so the worker listens on the
    * address and resets whatever connects until 'listen'; replies with the address bound.
+   * (Unix-domain paths too: node:net's pipes.)
    */
-  | { op: 'bind'; rid: number; id: number; sab: SharedArrayBuffer; address: InetAddress; ipv6Only: boolean }
+  | { op: 'bind'; rid: number; id: number; sab: SharedArrayBuffer; address: SockAddress; ipv6Only: boolean }
   /**
    * portable: listen (on the socket 'bind' made, when channel `id` exists, else on
    * `address`); replies with the address, then pushes 'accepted' messages.
@@ -202,7 +250,7 @@ export type Command =
       rid: number;
       id: number;
       sab: SharedArrayBuffer;
-      address: InetAddress;
+      address: SockAddress;
       backlog: number;
       ipv6Only: boolean;
       /** Options accepted connections inherit from the listener, as in the kernel. */
@@ -216,8 +264,8 @@ export type Command =
       op: 'connect';
       id: number;
       sab: SharedArrayBuffer;
-      remote: InetAddress;
-      local: InetAddress | null;
+      remote: SockAddress;
+      local: SockAddress | null;
       unbind: number;
       /** Applied before the connection is published as connected. */
       options: SocketOptions;
@@ -236,6 +284,16 @@ export type Command =
   | { op: 'tls'; id: number; sab: SharedArrayBuffer; source: TlsSource; options: TlsOptions }
   /** TLS: the session's details (peer certificate, verification, protocol, cipher, error). */
   | { op: 'tls-info'; rid: number; id: number }
+  /** portable UDP: a node:dgram socket of `family` for channel `id` (unbound until bind, connect or send). */
+  | { op: 'dgram-open'; id: number; sab: SharedArrayBuffer; family: 4 | 6 }
+  /** portable UDP: bind; replies `done` (0, or -ErrCode). */
+  | { op: 'dgram-bind'; rid: number; id: number; address: InetAddress }
+  /** portable UDP: connect (null: disconnect, LuaSocket's setpeername('*')); replies `done`. */
+  | { op: 'dgram-connect'; rid: number; id: number; remote: InetAddress | null }
+  /** portable UDP: one datagram (to the connected peer when `to` is null); replies `done`: bytes sent, or -ErrCode. */
+  | { op: 'dgram-send'; rid: number; id: number; data: Uint8Array; to: InetAddress | null }
+  /** portable UDP: getoption (`value` null) or setoption; replies `option`. */
+  | { op: 'dgram-option'; rid: number; id: number; name: DgramOptionName; value: DgramOptionValue | null }
   /** Fault injection for the reliability tests: the worker dies after `afterMs`. */
   | { op: 'crash'; how: 'throw' | 'exit' | 'hang'; afterMs: number };
 
@@ -293,18 +351,22 @@ export interface SocketOptions {
 }
 
 /** A socket name as a reply carries it: an address, or the ErrCode of getsockname/getpeername. */
-export type NameReply = InetAddress | { err: number };
+export type NameReply = SockAddress | { err: number };
+
+/** An option as a reply carries it: its value, no value (no pending error), or LuaSocket's text. */
+export type OptionReply = { value: boolean | number | string } | { none: true } | { err: string };
 
 /** Replies, worker -> caller, on the reply port. */
 export type Reply =
   | { rid: number; ok: true; addresses: Array<{ address: string; family: 4 | 6 }> }
   | { rid: number; ok: false; lookupError: string }
   | { rid: number; service: { host: string } | { lookupError: string } }
-  | { rid: number; bound: InetAddress | { err: number } }
+  | { rid: number; bound: SockAddress | { err: number } }
   | { rid: number; names: { local: NameReply; peer: NameReply } }
   | { rid: number; tls: TlsInfo }
-  /** A command that answers nothing but that it was carried out (close, set-option). */
-  | { rid: number; done: true };
+  /** A command carried out: 0, or what it answers (an ErrCode, a count) where it answers one. */
+  | { rid: number; done: number }
+  | { rid: number; option: OptionReply };
 
 /** What 'tls-info' answers for a channel that has no session (any more). */
 export const NO_TLS_INFO: TlsInfo = {

@@ -133,6 +133,7 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
   }
   const deadline = seconds < 0 ? Number.POSITIVE_INFINITY : performance.now() + seconds * 1000;
   try {
+    if (link === null && waitKernel(rset, wset, anyReady, deadline)) return [r, w];
     if (waitReady(link, polled, anyReady, deadline)) return [r, w];
   } catch (err) {
     // The worker died: readiness moves its sockets to a fresh one; wait on with what is left.
@@ -142,6 +143,32 @@ export function select<T extends Selectable>(...args: unknown[]): SelectResult<T
     return select(arg(args, 0) as T[] | null, arg(args, 1) as T[] | null, left);
   }
   return [[], [], 'timeout'];
+}
+
+/** Longest single wait in poll(2): process.exit never waits on a system call for longer. */
+const KERNEL_SLICE_MS = 100;
+
+/**
+ * When only the kernel can tell (no object behind a wake word: datagram sockets,
+ * listeners, connections not read yet, descriptors of other libraries), waits in poll(2)
+ * on all of them, as LuaSocket's select does. False when that cannot be done (an object
+ * without a descriptor, or an engine without poll): waitReady then looks periodically.
+ */
+function waitKernel<T>(rset: Entry<T>[], wset: Entry<T>[], anyReady: () => boolean, deadline: number): boolean {
+  const all = [...rset, ...wset];
+  if (all.length === 0 || all.some((e) => e.fd < 0)) return false;
+  const fds = Int32Array.from(all, (e) => e.fd);
+  const events = Int32Array.from(all, (_, i) => (i < rset.length ? 1 : 4));
+  for (;;) {
+    const now = performance.now();
+    const left = Math.floor(deadline - now);
+    if (left <= 0) return anyReady();
+    if (!engine.waitFds(fds, events, Math.min(left, KERNEL_SLICE_MS))) return false;
+    if (anyReady()) return true;
+    // The kernel reports something no object counts as ready (an invalid descriptor):
+    // looking periodically instead keeps this from spinning.
+    if (performance.now() - now < 1) return false;
+  }
 }
 
 /**

@@ -169,6 +169,10 @@ export class TcpSocket<D extends Data = string> extends StreamObject<D, StreamHa
 
   // ---------------------------------------------------------------- names, options, family
 
+  gettimeout(): [number, number] {
+    return this.timeouts('gettimeout');
+  }
+
   getfamily(): ['inet4' | 'inet6'] {
     this.check('getfamily');
     return [this.family === 6 ? 'inet6' : 'inet4'];

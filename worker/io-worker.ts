@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { native } from '../src/native.js';
 import { type Accepted, type Command, Ctl, ErrCode, HEARTBEAT_MS, NO_TLS_INFO, type Reply, type WorkerData } from '../src/protocol.js';
 import { Connection } from './connection.js';
+import { DgramChannel } from './dgram-channel.js';
 import { Listener } from './listener.js';
 import { lookup, lookupService } from './resolver.js';
 import { StreamChannel } from './stream-channel.js';
@@ -19,7 +20,7 @@ const { ctl, replyPort, token } = workerData as WorkerData;
 const ctlWords = new Int32Array(ctl);
 
 /** Every channel the worker serves, by id: what each kind needs to be closed. */
-const channels = new Map<number, Connection | StreamChannel | Listener>();
+const channels = new Map<number, Connection | StreamChannel | Listener | DgramChannel>();
 
 function wake(): void {
   Atomics.add(ctlWords, Ctl.SEQ, 1);
@@ -76,13 +77,37 @@ function stream(id: number): StreamChannel | null {
   return ch instanceof StreamChannel ? ch : null;
 }
 
+function datagram(id: number): DgramChannel | null {
+  const ch = channels.get(id);
+  return ch instanceof DgramChannel ? ch : null;
+}
+
+const GONE = ErrCode.ERRNO_BASE + constants.errno.EBADF;
+
+/** The portable engine's UDP calls: each replies `done` (0 or a count, or -ErrCode / ErrCode). */
+function dgramCall(cmd: Extract<Command, { op: 'dgram-bind' | 'dgram-connect' | 'dgram-send' | 'dgram-option' }>) {
+  const ch = datagram(cmd.id);
+  const reply = (done: number) => post({ rid: cmd.rid, done });
+  switch (cmd.op) {
+    case 'dgram-bind':
+      return ch ? ch.bind(cmd.address, reply) : reply(GONE);
+    case 'dgram-connect':
+      return ch ? ch.connect(cmd.remote, reply) : reply(GONE);
+    case 'dgram-send':
+      return ch ? ch.send(cmd.data, cmd.to, reply) : reply(-GONE);
+    case 'dgram-option':
+      if (ch) return ch.option(cmd.name, cmd.value, (option) => post({ rid: cmd.rid, option }));
+      post({ rid: cmd.rid, option: { err: cmd.value === null ? 'getsockopt failed' : 'setsockopt failed' } });
+  }
+}
+
 const BAD_FD = { err: ErrCode.ERRNO_BASE + constants.errno.EBADF };
 const NOT_CONNECTED = { err: ErrCode.ERRNO_BASE + constants.errno.ENOTCONN };
 
 function names(cmd: Extract<Command, { op: 'names' }>): void {
   const ch = channels.get(cmd.id);
   if (ch instanceof Listener) post({ rid: cmd.rid, names: { local: ch.address ?? BAD_FD, peer: NOT_CONNECTED } });
-  else if (ch instanceof StreamChannel) post({ rid: cmd.rid, names: ch.names() });
+  else if (ch instanceof StreamChannel || ch instanceof DgramChannel) post({ rid: cmd.rid, names: ch.names() });
   else post({ rid: cmd.rid, names: { local: BAD_FD, peer: BAD_FD } });
 }
 
@@ -91,7 +116,7 @@ function startTls(cmd: Extract<Command, { op: 'tls' }>): void {
   const id = cmd.source.channel;
   const old = id === null ? undefined : channels.get(id);
   if (id !== null) channels.delete(id);
-  const base = tlsBase(cmd.source, old instanceof Listener ? undefined : old);
+  const base = tlsBase(cmd.source, old instanceof Listener || old instanceof DgramChannel ? undefined : old);
   channels.set(cmd.id, StreamChannel.secure(cmd, base.socket, base.fd, wake));
 }
 
@@ -117,7 +142,7 @@ parentPort?.on('message', (cmd: Command) => {
       return adopt(cmd);
     case 'close':
       close(cmd.id, cmd.abort === true);
-      if (cmd.rid !== undefined) post({ rid: cmd.rid, done: true });
+      if (cmd.rid !== undefined) post({ rid: cmd.rid, done: 0 });
       return;
     case 'lookup':
       return lookup(cmd, post);
@@ -138,11 +163,19 @@ parentPort?.on('message', (cmd: Command) => {
       return stream(cmd.id)?.shutdown();
     case 'set-option':
       stream(cmd.id)?.setOptions(cmd.options);
-      return post({ rid: cmd.rid, done: true });
+      return post({ rid: cmd.rid, done: 0 });
     case 'tls':
       return startTls(cmd);
     case 'tls-info':
       return tlsInfo(cmd);
+    case 'dgram-open':
+      channels.set(cmd.id, new DgramChannel(cmd, wake));
+      return;
+    case 'dgram-bind':
+    case 'dgram-connect':
+    case 'dgram-send':
+    case 'dgram-option':
+      return dgramCall(cmd);
     case 'crash':
       return crash(cmd.how, cmd.afterMs);
   }

@@ -7,7 +7,17 @@ import net from 'node:net';
 import { constants } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { errCodeOf } from '../src/errors.js';
-import { type Command, ErrCode, Hdr, type InetAddress, type NameReply, type SocketOptions, State, type TlsInfo } from '../src/protocol.js';
+import {
+  type Command,
+  ErrCode,
+  Hdr,
+  type InetAddress,
+  type NameReply,
+  type SockAddress,
+  type SocketOptions,
+  State,
+  type TlsInfo,
+} from '../src/protocol.js';
 import { Connection } from './connection.js';
 import { TlsSession } from './tls-session.js';
 import { TxPump } from './tx-pump.js';
@@ -20,7 +30,9 @@ export class StreamChannel {
   private readonly tx: TxPump;
   private closed = false;
   /** The local name once connected: getsockname keeps answering after a reset destroyed the socket. */
-  private local: InetAddress | null = null;
+  private local: SockAddress | null = null;
+  /** A unix-domain connection (node:net's pipe): its own end has no name unless accepted. */
+  private pipe = false;
   /** The TLS session, for a channel that carries one. */
   private session: TlsSession | null = null;
 
@@ -41,19 +53,28 @@ export class StreamChannel {
   /** net.connect with the rx ring as node:net's read buffer. */
   static connect(cmd: Extract<Command, { op: 'connect' }>, wake: () => void): StreamChannel {
     const conn = new Connection(cmd.id, cmd.sab, wake);
-    const opts: net.TcpNetConnectOpts & { onread: ReturnType<Connection['onread']> } = {
-      host: cmd.remote.address,
-      port: cmd.remote.port,
-      family: cmd.remote.family,
-      onread: conn.onread(),
-      allowHalfOpen: true,
-    };
-    if (cmd.local) {
-      opts.localAddress = cmd.local.address;
-      if (cmd.local.port) opts.localPort = cmd.local.port;
+    const remote = cmd.remote;
+    let socket: net.Socket;
+    if (remote.family === 'unix') {
+      // node:net cannot name a pipe's own end: a unix client has no path of its own.
+      const path = Buffer.from(remote.path).toString();
+      socket = net.connect({ path, onread: conn.onread(), allowHalfOpen: true } as net.IpcNetConnectOpts);
+    } else {
+      const opts: net.TcpNetConnectOpts & { onread: ReturnType<Connection['onread']> } = {
+        host: remote.address,
+        port: remote.port,
+        family: remote.family,
+        onread: conn.onread(),
+        allowHalfOpen: true,
+      };
+      if (cmd.local && cmd.local.family !== 'unix') {
+        opts.localAddress = cmd.local.address;
+        if (cmd.local.port) opts.localPort = cmd.local.port;
+      }
+      socket = net.connect(opts);
     }
-    const socket = net.connect(opts);
     const ch = new StreamChannel(cmd.id, cmd.sab, socket, conn, wake);
+    ch.pipe = remote.family === 'unix';
     Atomics.store(ch.hdr, Hdr.STATE, State.CONNECTING);
     conn.attach(socket);
     socket.once('connect', () => {
@@ -67,10 +88,17 @@ export class StreamChannel {
   }
 
   /** A connection a node:net server accepted (paused): it reads through 'data' events. */
-  static accepted(id: number, sab: SharedArrayBuffer, socket: net.Socket, wake: () => void): StreamChannel {
+  static accepted(
+    id: number,
+    sab: SharedArrayBuffer,
+    socket: net.Socket,
+    wake: () => void,
+    local: SockAddress | null = null,
+  ): StreamChannel {
     const conn = new Connection(id, sab, wake);
     const ch = new StreamChannel(id, sab, socket, conn, wake);
     ch.connected();
+    if (local) ch.local = local;
     conn.attach(socket, 'flowing');
     conn.startReading();
     ch.tx.start();
@@ -125,8 +153,10 @@ export class StreamChannel {
 
   private connected(fd = handleFd(this.socket)): void {
     Atomics.store(this.hdr, Hdr.FD, fd);
-    const a = this.socket.address() as Partial<net.AddressInfo>;
-    if (a.address) this.local = name(a.address, a.port ?? 0, a.family);
+    const a = this.socket.address() as Partial<net.AddressInfo> | string;
+    if (typeof a === 'string') this.local = { family: 'unix', path: Buffer.from(a) };
+    else if (a.address) this.local = name(a.address, a.port ?? 0, a.family);
+    else if (this.pipe) this.local = { family: 'unix', path: new Uint8Array(0) };
     Atomics.store(this.hdr, Hdr.STATE, State.CONNECTED);
   }
 
@@ -162,7 +192,7 @@ export class StreamChannel {
 
   /** setsockopt as node:net can do it: TCP_NODELAY, SO_KEEPALIVE. */
   setOptions(o: SocketOptions): void {
-    if (this.socket.destroyed) return;
+    if (this.socket.destroyed || this.pipe) return;
     this.socket.setNoDelay(o.noDelay);
     this.socket.setKeepAlive(o.keepAlive);
   }

@@ -11,6 +11,8 @@ import {
   announceListening,
   CHUNK,
   CLIENT_TIMEOUT_S,
+  DATAGRAM,
+  DATAGRAM_WINDOW,
   HOST,
   type Job,
   mapped,
@@ -159,7 +161,71 @@ function accept(socket: Socket, job: Job): Report {
   return { ok: true, seconds, done: job.warmup + job.count, bytes: 0, hwmKiB: 0 };
 }
 
-const WORKLOADS = { echo, lines, bulk, bulkall: bulkAll, send, sendbuf: send, connect, accept } as const;
+/** A UDP object connected to the peer's UDP port. */
+function datagrams(socket: Socket, job: Job): NonNullable<ReturnType<Socket['udp']>[0]> {
+  const [u, err] = socket.udp();
+  if (!u) throw new Error(`udp: ${err}`);
+  u.settimeout(CLIENT_TIMEOUT_S);
+  const [ok, cerr] = u.setpeername(HOST, job.port);
+  if (ok === null) throw new Error(`setpeername: ${cerr}`);
+  return u;
+}
+
+function udpEcho(socket: Socket, job: Job): Report {
+  const u = datagrams(socket, job);
+  for (let i = 0; i < job.warmup; i++) {
+    u.send(DATAGRAM);
+    const [d, err] = u.receive();
+    if (d !== DATAGRAM) throw new Error(`warm-up reply: ${d ?? err}`);
+  }
+  const lat = new Array<number>(job.count);
+  const t0 = performance.now();
+  for (let i = 0; i < job.count; i++) {
+    const s = performance.now();
+    u.send(DATAGRAM);
+    const [d, err] = u.receive();
+    if (d !== DATAGRAM) throw new Error(`reply ${i}: ${d ?? err}`);
+    lat[i] = (performance.now() - s) * 1000;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  u.close();
+  const n = job.warmup + job.count;
+  return { ok: true, seconds, done: n, bytes: DATAGRAM.length * n, latenciesUs: lat, hwmKiB: 0 };
+}
+
+function udpRate(socket: Socket, job: Job): Report {
+  const u = datagrams(socket, job);
+  let done = 0;
+  const t0 = performance.now();
+  while (done < job.count) {
+    const burst = Math.min(DATAGRAM_WINDOW, job.count - done);
+    for (let i = 0; i < burst; i++) {
+      const [n, err] = u.send(DATAGRAM);
+      if (n === null) throw new Error(`send: ${err}`);
+    }
+    for (let i = 0; i < burst; i++) {
+      const [d, err] = u.receive();
+      if (d === null) throw new Error(`receive after ${done + i}: ${err}`);
+    }
+    done += burst;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  u.close();
+  return { ok: true, seconds, done, bytes: DATAGRAM.length * done, hwmKiB: 0 };
+}
+
+const WORKLOADS = {
+  echo,
+  lines,
+  bulk,
+  bulkall: bulkAll,
+  send,
+  sendbuf: send,
+  connect,
+  accept,
+  udpecho: udpEcho,
+  udprate: udpRate,
+} as const;
 
 await runClient(async (job) => {
   const t0 = performance.now();

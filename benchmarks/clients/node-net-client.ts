@@ -5,8 +5,21 @@
  *
  *   node dist/benchmarks/clients/node-net-client.js <workload> <port> <count> <warmup> <seed>
  */
+import dgram from 'node:dgram';
 import net from 'node:net';
-import { announceListening, CHUNK, CLIENT_TIMEOUT_S, HOST, type Job, peakRssKiB, type Report, requestLine, runClient } from '../job.js';
+import {
+  announceListening,
+  CHUNK,
+  CLIENT_TIMEOUT_S,
+  DATAGRAM,
+  DATAGRAM_WINDOW,
+  HOST,
+  type Job,
+  peakRssKiB,
+  type Report,
+  requestLine,
+  runClient,
+} from '../job.js';
 
 const LF = 10;
 
@@ -209,6 +222,72 @@ async function startup(job: Job): Promise<Report> {
   return { ok: true, seconds, done: 1, bytes: 0, hwmKiB: 0 };
 }
 
+/** A node:dgram socket connected to the peer's UDP port, and a way to await its next datagram. */
+async function datagrams(job: Job): Promise<{ u: dgram.Socket; next: () => Promise<Buffer> }> {
+  const u = dgram.createSocket('udp4');
+  const queue: Buffer[] = [];
+  let waiting: ((b: Buffer) => void) | null = null;
+  u.on('message', (m) => {
+    const w = waiting;
+    waiting = null;
+    if (w) w(m);
+    else queue.push(m);
+  });
+  await new Promise<void>((resolve, reject) => {
+    u.once('error', reject);
+    u.connect(job.port, HOST, () => resolve());
+  });
+  const next = () =>
+    new Promise<Buffer>((resolve, reject) => {
+      const m = queue.shift();
+      if (m) return resolve(m);
+      const timer = setTimeout(() => reject(new Error('timeout')), CLIENT_TIMEOUT_S * 1000);
+      waiting = (b) => {
+        clearTimeout(timer);
+        resolve(b);
+      };
+    });
+  return { u, next };
+}
+
+async function udpEcho(job: Job): Promise<Report> {
+  const { u, next } = await datagrams(job);
+  const payload = Buffer.from(DATAGRAM);
+  const roundTrip = async () => {
+    u.send(payload);
+    const d = await next();
+    if (d.length !== payload.length) throw new Error(`reply of ${d.length} bytes`);
+  };
+  for (let i = 0; i < job.warmup; i++) await roundTrip();
+  const lat = new Array<number>(job.count);
+  const t0 = performance.now();
+  for (let i = 0; i < job.count; i++) {
+    const s = performance.now();
+    await roundTrip();
+    lat[i] = (performance.now() - s) * 1000;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  u.close();
+  const n = job.warmup + job.count;
+  return { ok: true, seconds, done: n, bytes: payload.length * n, latenciesUs: lat, hwmKiB: 0 };
+}
+
+async function udpRate(job: Job): Promise<Report> {
+  const { u, next } = await datagrams(job);
+  const payload = Buffer.from(DATAGRAM);
+  let done = 0;
+  const t0 = performance.now();
+  while (done < job.count) {
+    const burst = Math.min(DATAGRAM_WINDOW, job.count - done);
+    for (let i = 0; i < burst; i++) u.send(payload);
+    for (let i = 0; i < burst; i++) await next();
+    done += burst;
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  u.close();
+  return { ok: true, seconds, done, bytes: payload.length * done, hwmKiB: 0 };
+}
+
 await runClient(async (job) => {
   let report: Report;
   switch (job.workload) {
@@ -236,6 +315,12 @@ await runClient(async (job) => {
       break;
     case 'startup':
       report = await startup(job);
+      break;
+    case 'udpecho':
+      report = await udpEcho(job);
+      break;
+    case 'udprate':
+      report = await udpRate(job);
       break;
   }
   report.hwmKiB = peakRssKiB();

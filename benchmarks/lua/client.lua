@@ -180,6 +180,58 @@ function run.startup()
   return { seconds = seconds, done = 1, bytes = 0 }
 end
 
+local DATAGRAM = string.rep("d", 32)
+local WINDOW = 64
+
+local function datagrams()
+  local u = assert(socket.udp())
+  u:settimeout(TIMEOUT)
+  assert(u:setpeername(HOST, port))
+  return u
+end
+
+function run.udpecho()
+  local u = datagrams()
+  for _ = 1, warmup do
+    u:send(DATAGRAM)
+    local d, err = u:receive()
+    if d ~= DATAGRAM then error("warm-up reply: " .. tostring(d or err)) end
+  end
+  local lat = {}
+  local t0 = gettime()
+  for i = 1, count do
+    local s = gettime()
+    u:send(DATAGRAM)
+    local d, err = u:receive()
+    if d ~= DATAGRAM then error("reply " .. i .. ": " .. tostring(d or err)) end
+    lat[i] = (gettime() - s) * 1e6
+  end
+  local seconds = gettime() - t0
+  u:close()
+  return { seconds = seconds, done = warmup + count, bytes = #DATAGRAM * (warmup + count), latenciesUs = lat, clockTickUs = 1 }
+end
+
+function run.udprate()
+  local u = datagrams()
+  local done = 0
+  local t0 = gettime()
+  while done < count do
+    local burst = math.min(WINDOW, count - done)
+    for _ = 1, burst do
+      local n, err = u:send(DATAGRAM)
+      if not n then error("send: " .. err) end
+    end
+    for i = 1, burst do
+      local d, err = u:receive()
+      if not d then error("receive after " .. (done + i - 1) .. ": " .. err) end
+    end
+    done = done + burst
+  end
+  local seconds = gettime() - t0
+  u:close()
+  return { seconds = seconds, done = done, bytes = #DATAGRAM * done }
+end
+
 -- Lua has one kind of string: W4b (a Buffer in JavaScript) is the same job here.
 run.sendbuf = run.send
 

@@ -12,11 +12,11 @@
  * (protocol.ts), so both engines report the same words for the same events.
  */
 import type { Stream } from '../buffer.js';
-import type { InetAddress, TlsSource } from '../protocol.js';
+import type { InetAddress, SockAddress, TlsSource, UnixAddress } from '../protocol.js';
 import type { Timeout } from '../timeout.js';
 import type { WorkerLink } from './worker-link.js';
 
-export type { InetAddress } from '../protocol.js';
+export type { InetAddress, SockAddress, UnixAddress } from '../protocol.js';
 
 /** Address families as the engines number them (0 = unspecified, for resolver hints). */
 export type Family = 4 | 6;
@@ -52,6 +52,36 @@ export interface Readiness {
 
 /** A validated option value (options.ts checks names and values before an engine sees them). */
 export type OptionValue = boolean | number | { on: boolean; seconds: number };
+
+/** LuaSocket 3.1.0's UDP option names (udp.c's tables; udp-options.ts checks them). */
+export type DgramOptionName =
+  | 'dontroute'
+  | 'broadcast'
+  | 'reuseaddr'
+  | 'reuseport'
+  | 'ip-multicast-if'
+  | 'ip-multicast-ttl'
+  | 'ip-multicast-loop'
+  | 'ip-add-membership'
+  | 'ip-drop-membership'
+  | 'error'
+  | 'ipv6-unicast-hops'
+  | 'ipv6-multicast-hops'
+  | 'ipv6-multicast-loop'
+  | 'ipv6-add-membership'
+  | 'ipv6-drop-membership'
+  | 'ipv6-v6only'
+  | 'recv-buffer-size'
+  | 'send-buffer-size';
+
+/** A multicast group to join or leave: IPv4 (dotted addresses) or IPv6 (numeric text and an interface index). */
+export type Membership = { family: 4; multiaddr: string; iface: string } | { family: 6; multiaddr: string; iface: number };
+
+/**
+ * A validated UDP option value: a boolean, an integer, a dotted IPv4 address
+ * (ip-multicast-if) or a membership.
+ */
+export type DgramOptionValue = boolean | number | string | Membership;
 
 /** LuaSocket's option names, as options.ts lists them. */
 export type OptionName =
@@ -119,6 +149,62 @@ export interface StreamHandle extends DataHandle {
   tlsSource(): TlsSource | string;
 }
 
+/**
+ * What one datagram receive gave: its bytes (cut to the size asked), `buf[start, end)`, in
+ * memory the handle reuses at its next call, and, when asked, its sender; or LuaSocket's text.
+ */
+export type DatagramRead = { buf: Buffer; start: number; end: number; from: SockAddress | null } | { err: string };
+
+/**
+ * One datagram socket: UDP (IPv4/IPv6) or unix-domain. LuaSocket's udp.c and
+ * unixdgram.c on top of it decide states and argument errors; errors come back as
+ * LuaSocket's texts (an I/O call on no socket is LuaSocket's IO_CLOSED, which the
+ * datagram kinds spell 'refused').
+ */
+export interface DatagramHandle {
+  /** The OS descriptor getfd() reports, -1 when there is none (closed, or the engine cannot tell). */
+  readonly fd: number;
+  readonly open: boolean;
+  /** bind(2): null on success, else LuaSocket's text. */
+  bind(address: SockAddress): string | null;
+  /** connect(2) (immediate for UDP; a unix connect may wait per `tm`): null or LuaSocket's text. */
+  connect(address: SockAddress, tm: Timeout): string | null;
+  /** setpeername('*'): connect(2) to AF_UNSPEC; errors are ignored, as in LuaSocket. */
+  disconnect(): void;
+  /** One datagram to the connected peer: bytes sent, or LuaSocket's text. */
+  send(data: Uint8Array, tm: Timeout): number | string;
+  /** One datagram to `to`: bytes sent, or LuaSocket's text. */
+  sendto(data: Uint8Array, to: SockAddress, tm: Timeout): number | string;
+  /** The next datagram cut to `size` bytes (the rest is discarded), waiting per `tm`. */
+  receive(size: number, tm: Timeout, wantFrom: boolean): DatagramRead;
+  /** The socket's own or peer address, or LuaSocket's text. */
+  name(which: 'sock' | 'peer'): SockAddress | string;
+  getoption(name: DgramOptionName): OptionRead;
+  /** null on success, else LuaSocket's text. */
+  setoption(name: DgramOptionName | 'reuseaddr', value: DgramOptionValue): string | null;
+  close(): void;
+  /** setfd: the handle now answers for `fd` (-1: none); the old descriptor is not closed. */
+  setfd(fd: number): void;
+  readiness(): Readiness;
+}
+
+/** One unix-domain stream socket: TCP's machinery with paths for addresses. */
+export interface UnixStreamHandle extends DataHandle {
+  bind(address: UnixAddress): string | null;
+  listen(backlog: number): string | null;
+  /** LuaSocket's socket_connect to a path, waiting per `tm`: null or LuaSocket's text. */
+  connect(address: UnixAddress, tm: Timeout): string | null;
+  accept(tm: Timeout, owner: Owner): UnixStreamHandle | string;
+  /** getsockname's path (bytes up to the first NUL; empty when unbound), or LuaSocket's text. */
+  name(): Uint8Array | string;
+  setoption(name: OptionName, value: OptionValue): string | null;
+  /**
+   * A connect into a full backlog that 3.1.0 reports as a success (the socket polled
+   * writable) left the socket unconnected: reads fail as recv(2) does there.
+   */
+  readonly unconnected: boolean;
+}
+
 /** socket.dns, before LuaSocket's result shaping (dns.ts). */
 export interface HostEntry {
   name: string;
@@ -142,14 +228,38 @@ export interface Engine {
   stream(family: Family, owner: Owner): StreamHandle | string;
   /** A handle for a descriptor given to setfd on an object that had none. */
   fromFd(fd: number, owner: Owner): StreamHandle;
+  /** A new UDP socket of `family` (IPv6: v6only on), or LuaSocket's text. */
+  udp(family: Family, owner: Owner): DatagramHandle | string;
+  /** A new unix-domain stream socket, or LuaSocket's text ('not supported on this platform' where the engine has none). */
+  unixStream(owner: Owner): UnixStreamHandle | string;
+  /** A new unix-domain datagram socket, or LuaSocket's text ('not supported on this platform' where the engine has none). */
+  unixDgram(owner: Owner): DatagramHandle | string;
+  /** setfd on a datagram object that had no socket: a handle for `fd` of `family`. */
+  datagramFromFd(fd: number, family: 0 | Family | 'unix', owner: Owner): DatagramHandle;
+  /** setfd on a unix stream object that had no socket. */
+  unixStreamFromFd(fd: number, owner: Owner): UnixStreamHandle;
   /**
-   * getaddrinfo(host, serv) with LuaSocket's hints: stream sockets, `family` (0 = unspec),
-   * passive for bind. `deadline` (performance.now() ms) bounds a name lookup.
+   * getaddrinfo(host, serv) with LuaSocket's hints: stream sockets (`socktype` 'dgram':
+   * datagram sockets; 'dgram-numeric': also numeric host and port only, with glibc's own
+   * error texts, as UDP sendto), `family` (0 = unspec), passive for bind. `deadline`
+   * (performance.now() ms) bounds a name lookup.
    */
-  resolve(host: string | null, serv: string, family: 0 | Family, passive: boolean, deadline?: number): Resolved;
+  resolve(
+    host: string | null,
+    serv: string,
+    family: 0 | Family,
+    passive: boolean,
+    deadline?: number,
+    socktype?: 'stream' | 'dgram' | 'dgram-numeric',
+  ): Resolved;
   readonly dns: DnsEngine;
   /** select over objects that are not this package's: poll their descriptor (false where the engine cannot). */
   pollFd(fd: number, events: 1 | 4): boolean;
+  /**
+   * select's wait when only the kernel can tell: blocks until one of `fds` reports its
+   * event (1 readable, 4 writable) or `timeoutMs` passes. False where the engine cannot.
+   */
+  waitFds(fds: Int32Array, events: Int32Array, timeoutMs: number): boolean;
   /** Closes now the sockets of objects the garbage collector freed (the script is about to wait anyway). */
   collectGarbage(): void;
 }

@@ -46,6 +46,10 @@ export class SslSocket<D extends Data = string> extends StreamObject<D, TlsHandl
     return this as unknown as SslSocket<E extends 'buffer' ? Buffer : string>;
   }
 
+  gettimeout(): [number, number] {
+    return this.timeouts('gettimeout');
+  }
+
   protected adoptFd(): null {
     return null;
   }

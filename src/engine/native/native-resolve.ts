@@ -28,23 +28,34 @@ function isLocalAnswer(host: string | null): boolean {
   return host === null || host === '' || host === '*' || IPV4.test(host) || host.includes(':');
 }
 
+/** getaddrinfo's flags argument for a socket type (see NativeSockets.getaddrinfo). */
+const SOCKTYPE_FLAGS = { stream: 0, dgram: 1, 'dgram-numeric': 3 } as const;
+
 export function nativeResolve(
   host: string | null,
   serv: string,
   family: 0 | Family,
   passive: boolean,
   deadline = Number.POSITIVE_INFINITY,
+  socktype: 'stream' | 'dgram' | 'dgram-numeric' = 'stream',
 ): Resolved {
   const n = requireNative();
+  const flags = SOCKTYPE_FLAGS[socktype];
+  if (socktype === 'dgram-numeric') {
+    // UDP sendto: the host as given, and glibc's own texts for the failures.
+    const [code, list, errno] = n.getaddrinfo(host, serv, family, passive, flags);
+    if (code !== 0) return { ok: false, err: code === n.constants.EAI_SYSTEM && errno ? n.strerror(errno) : n.gaiStrerror(code) };
+    return { ok: true, list: list.map(([f, address, port]) => ({ family: f, address, port })) };
+  }
   // glibc treats a lone "*" as "no host" (wildcard when passive, loopback otherwise).
   const node = host === '*' ? null : host;
   if (isLocalAnswer(node) || !Number.isFinite(deadline)) {
-    const [code, list, errno] = n.getaddrinfo(node, serv, family, passive);
+    const [code, list, errno] = n.getaddrinfo(node, serv, family, passive, flags);
     if (code !== 0) return { ok: false, err: gaiText(code, errno) };
     return { ok: true, list: list.map(([f, address, port]) => ({ family: f, address, port })) };
   }
   // A real name with a deadline: validate the service locally, look the name up in the worker.
-  const [scode, slist, serrno] = n.getaddrinfo(family === 6 ? '::1' : '127.0.0.1', serv, family, false);
+  const [scode, slist, serrno] = n.getaddrinfo(family === 6 ? '::1' : '127.0.0.1', serv, family, false, flags);
   if (scode !== 0) return { ok: false, err: gaiText(scode, serrno) };
   const port = slist[0]?.[2] ?? 0;
   const r = workerLink().call({ op: 'lookup', host: node as string, family }, deadline);

@@ -20,7 +20,7 @@ import { POLLERR, POLLHUP, POLLIN, POLLOUT, pollNow, sendAll, waitFd } from './f
 import { getNativeOption, setNativeOption } from './native-options.js';
 import { dupReclaiming, reclaimDescriptors } from './reclaim.js';
 
-const { ECONNABORTED, EMFILE, ENFILE } = osConstants.errno;
+const { ECONNABORTED, EMFILE, ENFILE, ENOTCONN } = osConstants.errno;
 
 export class NativeStream implements StreamHandle, RxHost {
   #fd: number;
@@ -132,10 +132,11 @@ export class NativeStream implements StreamHandle, RxHost {
     const n = requireNative();
     // Bytes (or the end) already queued, or a live connection: read it through the worker.
     // (A connection whose both ends closed may no longer have a peer name, yet hold bytes.)
-    if ((pollNow(fd, POLLIN) & POLLIN) === 0 && typeof n.getpeername(fd) === 'number') {
+    // (ENOTCONN, not any failure: a unix-domain peer has a name the helper does not format.)
+    if ((pollNow(fd, POLLIN) & POLLIN) === 0 && n.getpeername(fd) === ENOTCONN) {
       // Not connected: if an attempt is still pending, wait for it as recv would.
       if (tm.immediate || (pollNow(fd, POLLOUT) & POLLOUT) !== 0) return null;
-      if (!waitFd(fd, POLLOUT, tm.waitDeadline()) || typeof n.getpeername(fd) === 'number') return null;
+      if (!waitFd(fd, POLLOUT, tm.waitDeadline()) || n.getpeername(fd) === ENOTCONN) return null;
     }
     return this.#startStream();
   }

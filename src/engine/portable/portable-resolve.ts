@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
-import { GAI_TEXT } from '../../errors.js';
+import { GAI_GLIBC_TEXT, GAI_TEXT } from '../../errors.js';
 import type { Family, InetAddress, Resolved } from '../types.js';
 import { workerLink } from '../worker-link.js';
 
@@ -51,11 +51,13 @@ function ipv6(s: string): string | null {
 }
 
 let services: Map<string, number> | null = null;
+let udpServices: Map<string, number> | null = null;
 let serviceNames: Map<number, string> | null = null;
 
-/** The services database's TCP entries (names and aliases). */
+/** The services database's TCP and UDP entries (names and aliases). */
 function loadServices(): void {
   services = new Map();
+  udpServices = new Map();
   serviceNames = new Map();
   let text = '';
   try {
@@ -65,23 +67,29 @@ function loadServices(): void {
   }
   for (const line of text.split('\n')) {
     const words = (line.split('#')[0] as string).trim().split(/\s+/);
-    const m = /^(\d+)\/tcp$/.exec(words[1] ?? '');
+    const m = /^(\d+)\/(tcp|udp)$/.exec(words[1] ?? '');
     if (!m || !words[0]) continue;
     const port = Number(m[1]);
-    if (!serviceNames.has(port)) serviceNames.set(port, words[0]);
-    for (const name of [words[0], ...words.slice(2)]) if (!services.has(name)) services.set(name, port);
+    const map = m[2] === 'tcp' ? services : udpServices;
+    if (m[2] === 'tcp' && !serviceNames.has(port)) serviceNames.set(port, words[0]);
+    for (const name of [words[0], ...words.slice(2)]) if (!map.has(name)) map.set(name, port);
   }
 }
 
-/** glibc's service parsing: strtoul digits (spaces and '+' first) wrapped to 16 bits, else a service name. */
-export function parsePort(serv: string): number | null {
-  const m = /^[ \t\n\v\f\r]*\+?(\d*)$/.exec(serv);
+const NUMERIC_PORT = /^[ \t\n\v\f\r]*\+?(\d*)$/;
+
+/**
+ * glibc's service parsing: strtoul digits (spaces and '+' first) wrapped to 16 bits, else a
+ * service name (of the socket type's entries: `dgram` for UDP).
+ */
+export function parsePort(serv: string, dgram = false): number | null {
+  const m = NUMERIC_PORT.exec(serv);
   if (m && (m[1] !== '' || serv === '')) {
     const v = BigInt(m[1] || '0');
     return v >= 2n ** 64n ? null : Number(v % 65536n);
   }
   if (services === null) loadServices();
-  return services?.get(serv) ?? null;
+  return (dgram ? udpServices : services)?.get(serv) ?? null;
 }
 
 /** getnameinfo's service: the services database's name for `port`, else the number. */
@@ -94,7 +102,12 @@ function literal(node: string, family: 0 | Family, port: number): Resolved | nul
   const v4 = inetAton(node);
   if (v4 !== null) return family === 6 ? { ok: false, err: ADDRFAMILY } : { ok: true, list: [{ family: 4, address: v4, port }] };
   const v6 = ipv6(node);
-  if (v6 !== null) return family === 4 ? { ok: false, err: ADDRFAMILY } : { ok: true, list: [{ family: 6, address: v6, port }] };
+  if (v6 !== null && family === 4) {
+    // glibc answers a v4-mapped literal asked for as IPv4 with its IPv4 address.
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(v6);
+    return mapped ? { ok: true, list: [{ family: 4, address: mapped[1] as string, port }] } : { ok: false, err: ADDRFAMILY };
+  }
+  if (v6 !== null) return { ok: true, list: [{ family: 6, address: v6, port }] };
   return null;
 }
 
@@ -107,14 +120,36 @@ function anyOrLoopback(family: 0 | Family, passive: boolean, port: number): Inet
   return passive ? [v4, v6] : [v6, v4];
 }
 
+/**
+ * UDP sendto's getaddrinfo (AI_NUMERICHOST | AI_NUMERICSERV) with glibc's own texts: a
+ * literal and digits only; "-N" passes strtoul's check but not the port's, as in glibc.
+ */
+function resolveNumeric(host: string, serv: string, family: 0 | Family): Resolved {
+  const fail = (name: string): Resolved => ({ ok: false, err: GAI_GLIBC_TEXT[name] as string });
+  let port = parsePort(serv, true);
+  if (port === null || !NUMERIC_PORT.test(serv)) {
+    const neg = /^[ \t\n\v\f\r]*-(\d+)$/.exec(serv);
+    if (!neg) return fail(port === null && NUMERIC_PORT.test(serv) ? 'EAI_SERVICE' : 'EAI_NONAME');
+    if (BigInt(neg[1] as string) !== 0n) return fail('EAI_SERVICE');
+    port = 0;
+  }
+  // A scope id is only taken for link-local addresses; anything else is not numeric.
+  if (host.includes('%') && !/^fe[89ab]/i.test(host)) return fail('EAI_NONAME');
+  const lit = host === '' ? null : literal(host, family, port);
+  if (lit === null) return fail('EAI_NONAME');
+  return lit.ok ? lit : fail('EAI_ADDRFAMILY');
+}
+
 export function portableResolve(
   host: string | null,
   serv: string,
   family: 0 | Family,
   passive: boolean,
   deadline = Number.POSITIVE_INFINITY,
+  socktype: 'stream' | 'dgram' | 'dgram-numeric' = 'stream',
 ): Resolved {
-  const port = parsePort(serv);
+  if (socktype === 'dgram-numeric') return resolveNumeric(host ?? '', serv, family);
+  const port = parsePort(serv, socktype === 'dgram');
   if (port === null) return { ok: false, err: SERVICE };
   const node = host === '*' ? null : host;
   if (node === null) return { ok: true, list: anyOrLoopback(family, passive, port) };

@@ -23,8 +23,9 @@ import {
   type TlsSource,
 } from '../../protocol.js';
 import type { Timeout } from '../../timeout.js';
-import type { Family, InetAddress, OptionName, OptionRead, OptionValue, Owner, Readiness, StreamHandle } from '../types.js';
+import type { Family, InetAddress, OptionName, OptionRead, OptionValue, Owner, Readiness, SockAddress, StreamHandle } from '../types.js';
 import { WorkerDeadError, type WorkerLink, workerLink } from '../worker-link.js';
+import { nextOrder } from './creation-order.js';
 import { PortableOptions } from './portable-options.js';
 import { TxRing } from './tx-ring.js';
 
@@ -41,9 +42,6 @@ function headerOnly(): SharedArrayBuffer {
   return sab;
 }
 
-/** Creation order of handles: select's order for sockets that may have no descriptor yet. */
-let created = 0;
-
 /** Closes the worker's socket of an object the script dropped without close(). */
 const orphans = new FinalizationRegistry<{ link: WorkerLink; id: number }>(({ link, id }) => link.post({ op: 'close', id }));
 
@@ -51,7 +49,7 @@ export class PortableStream implements StreamHandle, RxHost {
   readonly link: WorkerLink = workerLink();
   #phase: Phase;
   /** The address a successful bind probe gave (used by listen or connect). */
-  #bound: InetAddress | null = null;
+  #bound: SockAddress | null = null;
   #id = 0;
   #hdr: Int32Array | null = null;
   #sab: SharedArrayBuffer | null = null;
@@ -66,7 +64,7 @@ export class PortableStream implements StreamHandle, RxHost {
   /** A descriptor number given to setfd (the worker's socket stays this object's). */
   #fdOverride: number | null = null;
   readonly #options: PortableOptions;
-  readonly #order = ++created;
+  readonly #order = nextOrder();
   /** Made by accept: the kernel gives it its listener's SO_REUSEADDR. */
   #accepted = false;
 
@@ -118,7 +116,7 @@ export class PortableStream implements StreamHandle, RxHost {
     return this.#phase !== 'closed' && this.#fdOverride !== -1;
   }
 
-  bind(a: InetAddress): string | null {
+  bind(a: SockAddress): string | null {
     if (this.#phase !== 'fresh') return errnoText(EINVAL);
     const id = this.link.newId();
     const sab = headerOnly();
@@ -150,7 +148,7 @@ export class PortableStream implements StreamHandle, RxHost {
     return null;
   }
 
-  connect(a: InetAddress, tm: Timeout): string | null {
+  connect(a: SockAddress, tm: Timeout): string | null {
     if (this.#phase === 'listening') return 'already connected';
     if (this.#phase === 'closed') return errnoText(EBADF);
     if (this.#phase === 'connecting') {
@@ -179,7 +177,7 @@ export class PortableStream implements StreamHandle, RxHost {
     return err;
   }
 
-  #start(a: InetAddress): void {
+  #start(a: SockAddress): void {
     const unbind = this.#phase === 'bound' ? this.#id : 0;
     const id = this.link.newId();
     const sab = new SharedArrayBuffer(Layout.duplex);
@@ -283,7 +281,7 @@ export class PortableStream implements StreamHandle, RxHost {
     const r = this.#call({ op: 'names', id: this.#id });
     if (r === null || !('names' in r)) return errnoText(EBADF);
     const n: NameReply = which === 'sock' ? r.names.local : r.names.peer;
-    return 'err' in n ? errText(n.err) : n;
+    return 'err' in n ? errText(n.err) : (n as InetAddress);
   }
 
   getoption(name: OptionName): OptionRead {
