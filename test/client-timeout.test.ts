@@ -163,10 +163,12 @@ test.serial('block 3, total 0.5: the total wins', (t) => {
   assertPartialTimeout(t, r, ms, 400, 1500);
 });
 
-test.serial('block 0.3 and total 3: block bounds each wait, so a 0.2 s dribble completes', (t) => {
+// (block 0.6: each 0.2 s gap may stretch on a loaded machine; with block alone the call
+// would end at 0.6 s, as the tests above show.)
+test.serial('block 0.6 and total 5: block bounds each wait, so a 0.2 s dribble completes', (t) => {
   const c = dribbling(t, (c) => {
-    c.settimeout(0.3);
-    c.settimeout(3, 't');
+    c.settimeout(0.6);
+    c.settimeout(5, 't');
   });
   const [r, ms] = timed(() => c.receive(10));
   t.deepEqual(r, ['xxxxxxxxxx']);
