@@ -193,9 +193,9 @@ export abstract class DatagramObject<D extends Data = string> extends SocketObje
     return this.socket()?.readiness() ?? null;
   }
 
-  /** @internal the kernel's queue is read directly, or the ring is the whole truth. */
+  /** @internal for select(…, 0): a datagram the kernel holds that the worker has not moved yet. */
   override kernelAhead(): boolean {
-    return false;
+    return this.socket()?.kernelAhead() ?? false;
   }
 
   protected isDirty(): boolean {

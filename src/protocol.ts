@@ -286,6 +286,11 @@ export type Command =
   | { op: 'tls-info'; rid: number; id: number }
   /** portable UDP: a node:dgram socket of `family` for channel `id` (unbound until bind, connect or send). */
   | { op: 'dgram-open'; id: number; sab: SharedArrayBuffer; family: 4 | 6 }
+  /**
+   * native: a UDP socket the caller owns (a dup of its descriptor): the worker reads its
+   * datagrams into the ring from now on, as 'adopt' does for a connection.
+   */
+  | { op: 'dgram-adopt'; id: number; sab: SharedArrayBuffer; fd: number; family: 4 | 6 }
   /** portable UDP: bind; replies `done` (0, or -ErrCode). */
   | { op: 'dgram-bind'; rid: number; id: number; address: InetAddress }
   /** portable UDP: connect (null: disconnect, LuaSocket's setpeername('*')); replies `done`. */

@@ -8,22 +8,11 @@
 import dgram from 'node:dgram';
 import { constants } from 'node:os';
 import { errCodeOf } from '../src/errors.js';
-import {
-  type Command,
-  DG_RECORD_HEADER,
-  DG_WRAP,
-  DGRAM_RING_BYTES,
-  Dg,
-  DgLayout,
-  ErrCode,
-  type InetAddress,
-  type NameReply,
-  type OptionReply,
-} from '../src/protocol.js';
+import { type Command, Dg, ErrCode, type InetAddress, type NameReply, type OptionReply } from '../src/protocol.js';
 import { DgramOptions, probeBufferSize } from './dgram-options.js';
+import { DatagramWriter } from './dgram-writer.js';
 
 const { EBADF, EINVAL, ENOTCONN } = constants.errno;
-const MASK = DGRAM_RING_BYTES - 1;
 
 /** An error code for a synchronous node:dgram failure (a thrown error). */
 function thrownCode(e: unknown): number {
@@ -46,7 +35,7 @@ function handleFd(s: dgram.Socket): number {
 
 export class DgramChannel {
   readonly hdr: Int32Array;
-  private readonly ring: Buffer;
+  private readonly writer: DatagramWriter;
   readonly options: DgramOptions;
   /**
    * The node:dgram socket, made at the first bind, connect or send (it has no OS socket
@@ -59,10 +48,10 @@ export class DgramChannel {
 
   constructor(
     private readonly cmd: Extract<Command, { op: 'dgram-open' }>,
-    private readonly wake: () => void,
+    wake: () => void,
   ) {
-    this.hdr = new Int32Array(cmd.sab, 0, Dg.WORDS);
-    this.ring = Buffer.from(cmd.sab, DgLayout.ringOffset, DGRAM_RING_BYTES);
+    this.writer = new DatagramWriter(cmd.sab, wake);
+    this.hdr = this.writer.hdr;
     this.options = new DgramOptions(cmd.family);
   }
 
@@ -73,8 +62,8 @@ export class DgramChannel {
       ipv6Only: this.options.v6only,
       reuseAddr: this.options.reuseaddr,
     });
-    s.on('message', (msg, rinfo) => this.push(msg, rinfo));
-    s.on('error', (err: NodeJS.ErrnoException) => this.failed(err));
+    s.on('message', (msg, rinfo) => this.writer.push(msg, rinfo));
+    s.on('error', (err: NodeJS.ErrnoException) => this.writer.failed(err));
     // node:dgram binds implicitly before a first send or connect: apply what was set before.
     s.on('listening', () => this.listening());
     this.sock = s;
@@ -85,47 +74,6 @@ export class DgramChannel {
     this.bound = true;
     Atomics.store(this.hdr, Dg.FD, handleFd(this.socket));
     this.options.applyAll(this.socket);
-  }
-
-  /** An error of the receive side (an ICMP error on a connected socket): the socket's pending error. */
-  private failed(err: NodeJS.ErrnoException): void {
-    if (this.closed || err.syscall !== 'recvmsg') return;
-    Atomics.store(this.hdr, Dg.ERR, errCodeOf(err));
-    this.wake();
-  }
-
-  /** Appends one datagram to the ring, or drops it when the ring is full. */
-  private push(msg: Buffer, rinfo: dgram.RemoteInfo) {
-    if (this.closed) return;
-    const addr = rinfo.address;
-    const size = (DG_RECORD_HEADER + addr.length + msg.length + 3) & ~3;
-    const head = Atomics.load(this.hdr, Dg.HEAD) >>> 0;
-    const tail = Atomics.load(this.hdr, Dg.TAIL) >>> 0;
-    const free = DGRAM_RING_BYTES - ((head - tail) >>> 0);
-    let at = head;
-    const off = head & MASK;
-    const room = DGRAM_RING_BYTES - off;
-    if (size > room) {
-      // A record never wraps: mark the rest of the ring as skipped and start over.
-      if (room + size > free) return this.drop();
-      this.ring.writeUInt32LE(DG_WRAP, off);
-      at = (head + room) >>> 0;
-    } else if (size > free) {
-      return this.drop();
-    }
-    const o = at & MASK;
-    this.ring.writeUInt32LE(msg.length, o);
-    this.ring.writeUInt16LE(rinfo.port, o + 4);
-    this.ring[o + 6] = rinfo.family === 'IPv6' ? 6 : 4;
-    this.ring[o + 7] = addr.length;
-    this.ring.write(addr, o + DG_RECORD_HEADER, 'latin1');
-    msg.copy(this.ring, o + DG_RECORD_HEADER + addr.length);
-    Atomics.store(this.hdr, Dg.HEAD, (at + size) | 0);
-    this.wake();
-  }
-
-  private drop(): void {
-    Atomics.add(this.hdr, Dg.DROPPED, 1);
   }
 
   bind(address: InetAddress, done: (code: number) => void) {
@@ -214,6 +162,7 @@ export class DgramChannel {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.writer.closed = true;
     Atomics.store(this.hdr, Dg.FD, -1);
     try {
       this.sock?.close();

@@ -11,6 +11,7 @@ import { native } from '../src/native.js';
 import { type Accepted, type Command, Ctl, ErrCode, HEARTBEAT_MS, NO_TLS_INFO, type Reply, type WorkerData } from '../src/protocol.js';
 import { Connection } from './connection.js';
 import { DgramChannel } from './dgram-channel.js';
+import { DatagramReader } from './dgram-reader.js';
 import { Listener } from './listener.js';
 import { lookup, lookupService } from './resolver.js';
 import { StreamChannel } from './stream-channel.js';
@@ -20,7 +21,7 @@ const { ctl, replyPort, token } = workerData as WorkerData;
 const ctlWords = new Int32Array(ctl);
 
 /** Every channel the worker serves, by id: what each kind needs to be closed. */
-const channels = new Map<number, Connection | StreamChannel | Listener | DgramChannel>();
+const channels = new Map<number, Connection | StreamChannel | Listener | DgramChannel | DatagramReader>();
 
 function wake(): void {
   Atomics.add(ctlWords, Ctl.SEQ, 1);
@@ -116,7 +117,7 @@ function startTls(cmd: Extract<Command, { op: 'tls' }>): void {
   const id = cmd.source.channel;
   const old = id === null ? undefined : channels.get(id);
   if (id !== null) channels.delete(id);
-  const base = tlsBase(cmd.source, old instanceof Listener || old instanceof DgramChannel ? undefined : old);
+  const base = tlsBase(cmd.source, old instanceof Connection || old instanceof StreamChannel ? old : undefined);
   channels.set(cmd.id, StreamChannel.secure(cmd, base.socket, base.fd, wake));
 }
 
@@ -170,6 +171,9 @@ parentPort?.on('message', (cmd: Command) => {
       return tlsInfo(cmd);
     case 'dgram-open':
       channels.set(cmd.id, new DgramChannel(cmd, wake));
+      return;
+    case 'dgram-adopt':
+      channels.set(cmd.id, new DatagramReader(cmd, wake));
       return;
     case 'dgram-bind':
     case 'dgram-connect':

@@ -186,6 +186,8 @@ export interface DatagramHandle {
   /** setfd: the handle now answers for `fd` (-1: none); the old descriptor is not closed. */
   setfd(fd: number): void;
   readiness(): Readiness;
+  /** select(…, 0): does the kernel hold a datagram the worker has not moved to the ring yet? */
+  kernelAhead(): boolean;
 }
 
 /** One unix-domain stream socket: TCP's machinery with paths for addresses. */

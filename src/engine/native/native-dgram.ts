@@ -1,19 +1,23 @@
 /**
  * A datagram socket of the native engine (UDP over IPv4/IPv6, or unix-domain): the calling
- * thread owns the descriptor and makes every system call itself, reads included
- * (recv/recvfrom, waiting in poll(2) per the timeout rules), exactly as LuaSocket's
- * usocket.c does. So the kernel's queue is the only queue: a datagram longer than the
- * size asked is cut by the kernel, receive(0) consumes one, an ICMP error is taken by
- * whichever call meets it first, and SO_RCVBUF bounds what waits unread.
+ * thread owns the descriptor and makes the system calls of binds, connects, sends, options
+ * and names itself, as LuaSocket's usocket.c does.
  *
- * (TCP connections are read by the I/O worker instead, which keeps LuaSocket's stream
- * buffer semantics cheap; a datagram read is one system call with nothing to buffer,
- * and node:dgram cannot adopt a unix-domain datagram socket at all.)
+ * UDP reads go through the I/O worker, as a connection's do: at the first receive a dup of
+ * the descriptor is handed to it (node:dgram adopts it), and it appends every datagram to
+ * the channel's ring (protocol.ts, Dg), where a receive that finds one makes no round trip.
+ * The kernel's ICMP error the worker meets becomes the socket's pending error, taken once
+ * by the next receive, send or getoption('error'), as the kernel would hand it out.
+ *
+ * Unix-domain datagram sockets are read by the caller itself (recv/recvfrom, waiting in
+ * poll(2) per the timeout rules): node:dgram cannot adopt them, so the worker cannot.
  */
 import { constants as osConstants } from 'node:os';
-import { errnoText } from '../../errors.js';
+import { errnoText, errText } from '../../errors.js';
 import { type NativeGuard, type NativeSender, type NativeSockets, native, UNIX_TAG } from '../../native.js';
+import { DgLayout } from '../../protocol.js';
 import type { Timeout } from '../../timeout.js';
+import { DatagramRing, receiveFromRing } from '../dgram-ring.js';
 import type {
   DatagramHandle,
   DatagramRead,
@@ -24,11 +28,13 @@ import type {
   Readiness,
   SockAddress,
 } from '../types.js';
+import { type WorkerLink, workerLink } from '../worker-link.js';
 import { requireNative } from './addon.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, pollNow, waitFd } from './fd-wait.js';
 import { getDgramNativeOption, setDgramNativeOption } from './native-dgram-options.js';
+import { closeChannel } from './native-stream.js';
 import { connectWaiting } from './native-unix-stream.js';
-import { reclaimDescriptors } from './reclaim.js';
+import { dupReclaiming, reclaimDescriptors } from './reclaim.js';
 
 const { EAGAIN, EPIPE, EMFILE, ENFILE } = osConstants.errno;
 /** The helper (this engine runs only where it loaded): one lookup, not one per datagram. */
@@ -48,9 +54,17 @@ function bufferFor(size: number): Buffer {
   return scratch;
 }
 
+/** The worker's reading of a UDP socket: its channel, ring and link. */
+interface Reader {
+  id: number;
+  ring: DatagramRing;
+  link: WorkerLink;
+}
+
 export class NativeDatagram implements DatagramHandle {
   #fd: number;
   #guard: NativeGuard | null = null;
+  #reader: Reader | null = null;
 
   constructor(
     fd: number,
@@ -69,11 +83,47 @@ export class NativeDatagram implements DatagramHandle {
     return this.#fd >= 0;
   }
 
-  /** Closes the OS socket if the object is garbage-collected unclosed, as LuaSocket does. */
+  /** Closes the OS socket (and the worker's reading) if the object is garbage-collected unclosed, as LuaSocket does. */
   #rearm(): void {
     const n = requireNative();
     if (this.#guard) n.disarm(this.#guard);
-    this.#guard = this.#fd >= 0 ? n.guard(this.#fd, 0, 0) : null;
+    const r = this.#reader;
+    this.#guard = this.#fd >= 0 || r ? n.guard(this.#fd, r ? r.link.token : 0, r ? r.id : 0) : null;
+  }
+
+  /**
+   * The worker's reading of this UDP socket, started on first use (or again on a fresh worker
+   * after the old one died: the ring and what it holds stay). null: a unix-domain socket, or
+   * no descriptor to hand over.
+   */
+  #readerFor(): Reader | null {
+    if (this.family !== 4 && this.family !== 6) return null;
+    const r = this.#reader;
+    if (r && !r.link.isDead()) return r;
+    if (this.#fd < 0) return null;
+    const fd = dupReclaiming(this.#fd);
+    if (fd < 0) return null;
+    const link = workerLink();
+    const ring = r?.ring ?? new DatagramRing(new SharedArrayBuffer(DgLayout.bytes));
+    const id = link.newId();
+    link.post({ op: 'dgram-adopt', id, sab: ring.sab, fd, family: this.family });
+    this.#reader = { id, ring, link };
+    this.#rearm();
+    return this.#reader;
+  }
+
+  /** Stops the worker's reading (close, setfd): datagrams it read and no one took are dropped. */
+  #dropReader(): void {
+    const r = this.#reader;
+    if (!r) return;
+    this.#reader = null;
+    // Waits for the worker: its descriptor is closed when this returns (close(2) semantics).
+    closeChannel(r.link, r.id);
+  }
+
+  /** The socket's pending error the worker took from the kernel, taken once (0: none). */
+  #pendingError(): number {
+    return this.#reader?.ring.takeError() ?? 0;
   }
 
   bind(a: SockAddress): string | null {
@@ -93,11 +143,16 @@ export class NativeDatagram implements DatagramHandle {
   }
 
   send(data: Uint8Array, tm: Timeout): number | string {
+    // A pending error (an ICMP one) goes to this send, which is not sent, as in the kernel.
+    const pending = this.#pendingError();
+    if (pending) return errText(pending);
     const r = N.send(this.#fd, data, 0, data.length);
     return r >= 0 ? r : this.#retry(r, () => N.send(this.#fd, data, 0, data.length), tm);
   }
 
   sendto(data: Uint8Array, to: SockAddress, tm: Timeout): number | string {
+    const pending = this.#pendingError();
+    if (pending) return errText(pending);
     const n = requireNative();
     const op =
       to.family === 'unix'
@@ -131,6 +186,19 @@ export class NativeDatagram implements DatagramHandle {
   }
 
   receive(size: number, tm: Timeout, wantFrom: boolean): DatagramRead {
+    const reader = this.#readerFor();
+    if (reader) return receiveFromRing(reader.ring, reader.link, size, tm, wantFrom, () => this.kernelAhead());
+    // A unix-domain socket, or nothing to hand the worker (no descriptor): the system call says.
+    return this.#receiveHere(size, tm, wantFrom);
+  }
+
+  /** select(…, 0) and timeout-0 receives: does the kernel hold a datagram the worker has not moved yet? */
+  kernelAhead(): boolean {
+    return this.#reader !== null && this.#fd >= 0 && (pollNow(this.#fd, POLLIN) & POLLIN) !== 0;
+  }
+
+  /** A datagram read on the calling thread: unix-domain sockets (see the file comment). */
+  #receiveHere(size: number, tm: Timeout, wantFrom: boolean): DatagramRead {
     const n = N;
     const fd = this.#fd;
     const buf = size <= scratch.length ? scratch : bufferFor(size);
@@ -167,6 +235,10 @@ export class NativeDatagram implements DatagramHandle {
   }
 
   getoption(name: DgramOptionName): OptionRead {
+    if (name === 'error' && this.#fd >= 0) {
+      const pending = this.#pendingError();
+      if (pending) return { value: errText(pending) };
+    }
     return getDgramNativeOption(this.#fd, name);
   }
 
@@ -178,12 +250,14 @@ export class NativeDatagram implements DatagramHandle {
     const n = requireNative();
     if (this.#guard) n.disarm(this.#guard);
     this.#guard = null;
+    this.#dropReader();
     if (this.#fd >= 0) n.close(this.#fd);
     this.#fd = -1;
   }
 
   setfd(fd: number): void {
     // LuaSocket does not close the old descriptor; the given one is now this object's.
+    this.#dropReader();
     this.#fd = fd < 0 ? -1 : fd;
     this.#rearm();
   }
@@ -193,7 +267,11 @@ export class NativeDatagram implements DatagramHandle {
     const fd = this.#fd;
     if (fd < 0) return { order: fd, readable: false, writable: false, link: null };
     const ev = pollNow(fd, POLLIN | POLLOUT);
-    return { order: fd, readable: (ev & (POLLIN | POLLERR | POLLHUP)) !== 0, writable: (ev & (POLLOUT | POLLERR)) !== 0, link: null };
+    const writable = (ev & (POLLOUT | POLLERR)) !== 0;
+    const r = this.#reader;
+    // Read by the worker: its ring (and the error it took) is the truth, and its wake word tells.
+    if (r && !r.link.isDead()) return { order: fd, readable: r.ring.hasNews(), writable, link: r.link };
+    return { order: fd, readable: (ev & (POLLIN | POLLERR | POLLHUP)) !== 0, writable, link: null };
   }
 }
 

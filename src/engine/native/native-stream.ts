@@ -14,7 +14,7 @@ import type { NativeGuard } from '../../native.js';
 import { ErrCode, Hdr, Layout, RxFlag, type TlsSource } from '../../protocol.js';
 import type { Timeout } from '../../timeout.js';
 import type { InetAddress, OptionName, OptionRead, OptionValue, Owner, Readiness, StreamHandle } from '../types.js';
-import { type WorkerLink, workerLink } from '../worker-link.js';
+import { WorkerDeadError, type WorkerLink, workerLink } from '../worker-link.js';
 import { requireNative } from './addon.js';
 import { POLLERR, POLLHUP, POLLIN, POLLOUT, pollNow, sendAll, waitFd } from './fd-wait.js';
 import { getNativeOption, setNativeOption } from './native-options.js';
@@ -216,7 +216,9 @@ export class NativeStream implements StreamHandle, RxHost {
     this.#guard = null;
     if (this.#stream) {
       this.#stream.detach();
-      this.#link?.post({ op: 'close', id: this.#channel });
+      // The worker's descriptor first, and wait for it: the socket is gone (the peer sees
+      // the end) when close() returns, as with close(2).
+      closeChannel(this.#link, this.#channel);
     }
     if (this.#fd >= 0) n.close(this.#fd);
     this.#fd = -1;
@@ -267,4 +269,14 @@ export function openNativeStream(family: 4 | 6, owner: Owner): NativeStream | st
   if ((fd === -EMFILE || fd === -ENFILE) && reclaimDescriptors()) fd = n.socket(family);
   if (fd < 0) return errnoText(-fd);
   return new NativeStream(fd, owner);
+}
+
+/** Closes a channel of `link` and waits until the worker has (nothing to wait for if it died). */
+export function closeChannel(link: WorkerLink | null, id: number): void {
+  if (link === null || link.isDead()) return;
+  try {
+    link.call({ op: 'close', id });
+  } catch (e) {
+    if (!(e instanceof WorkerDeadError)) throw e;
+  }
 }

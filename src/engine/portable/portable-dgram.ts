@@ -9,6 +9,7 @@
 import { errnoText, errText } from '../../errors.js';
 import { Dg, DgLayout, type InetAddress, type Reply } from '../../protocol.js';
 import type { Timeout } from '../../timeout.js';
+import { DatagramRing, receiveFromRing } from '../dgram-ring.js';
 import type {
   DatagramHandle,
   DatagramRead,
@@ -21,7 +22,6 @@ import type {
 } from '../types.js';
 import { type WorkerLink, workerLink } from '../worker-link.js';
 import { nextOrder } from './creation-order.js';
-import { DatagramRing } from './dgram-ring.js';
 
 const EBADF = 9;
 
@@ -94,25 +94,7 @@ export class PortableDatagram implements DatagramHandle {
   }
 
   receive(size: number, tm: Timeout, wantFrom: boolean): DatagramRead {
-    const ring = this.#ring;
-    // What the previous receive returned has been decoded by now.
-    ring.release();
-    for (;;) {
-      const pending = ring.takeError();
-      if (pending) return { err: errText(pending) };
-      const rec = ring.take(wantFrom);
-      if (rec) {
-        const end = rec.offset + Math.min(rec.length, size);
-        return {
-          buf: ring.ring,
-          start: rec.offset,
-          end,
-          from: wantFrom ? { family: rec.family, address: rec.address, port: rec.port } : null,
-        };
-      }
-      if (tm.immediate) return { err: 'timeout' };
-      if (!this.link.waitUntil(() => ring.hasNews(), tm.waitDeadline())) return { err: 'timeout' };
-    }
+    return receiveFromRing(this.#ring, this.link, size, tm, wantFrom);
   }
 
   name(which: 'sock' | 'peer'): SockAddress | string {
@@ -147,6 +129,11 @@ export class PortableDatagram implements DatagramHandle {
 
   setfd(fd: number): void {
     this.#fdOverride = fd < 0 ? -1 : fd;
+  }
+
+  /** The worker moves datagrams as they come: there is no kernel view here. */
+  kernelAhead(): boolean {
+    return false;
   }
 
   /** A datagram in the ring or a pending error is readable; a UDP socket can always send. */

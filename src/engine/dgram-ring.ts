@@ -4,7 +4,11 @@
  * error. A taken record's bytes stay valid until release(), so results can be decoded
  * straight from shared memory before the worker may reuse the space.
  */
-import { DG_RECORD_HEADER, DG_WRAP, DGRAM_RING_BYTES, Dg, DgLayout } from '../../protocol.js';
+import { errText } from '../errors.js';
+import { DG_RECORD_HEADER, DG_WRAP, DGRAM_RING_BYTES, Dg, DgLayout, SETTLE_MS } from '../protocol.js';
+import type { Timeout } from '../timeout.js';
+import type { DatagramRead } from './types.js';
+import type { WorkerLink } from './worker-link.js';
 
 const MASK = DGRAM_RING_BYTES - 1;
 
@@ -65,5 +69,42 @@ export class DatagramRing {
       return rec;
     }
     return null;
+  }
+}
+
+/**
+ * A receive from a datagram ring (both engines): the socket's pending error first, else the
+ * next datagram cut to `size` (the rest of it is dropped, as the kernel drops it), waiting
+ * per `tm`. `kernelAhead` says the kernel holds a datagram the worker has not moved yet (a
+ * call with timeout 0 then gives the worker a moment, as TCP receives do).
+ */
+export function receiveFromRing(
+  ring: DatagramRing,
+  link: WorkerLink,
+  size: number,
+  tm: Timeout,
+  wantFrom: boolean,
+  kernelAhead: () => boolean = () => false,
+): DatagramRead {
+  // What the previous receive returned has been decoded by now.
+  ring.release();
+  for (;;) {
+    const pending = ring.takeError();
+    if (pending) return { err: errText(pending) };
+    const rec = ring.take(wantFrom);
+    if (rec) {
+      const end = rec.offset + Math.min(rec.length, size);
+      return {
+        buf: ring.ring,
+        start: rec.offset,
+        end,
+        from: wantFrom ? { family: rec.family, address: rec.address, port: rec.port } : null,
+      };
+    }
+    if (tm.immediate) {
+      if (kernelAhead() && link.waitUntil(() => ring.hasNews(), performance.now() + SETTLE_MS)) continue;
+      return { err: 'timeout' };
+    }
+    if (!link.waitUntil(() => ring.hasNews(), tm.waitDeadline())) return { err: 'timeout' };
   }
 }
