@@ -68,3 +68,49 @@ test.serial(
     t.deepEqual(b.receive(1), [null, 'closed', Buffer.alloc(0)]);
   },
 );
+
+test.serial("'*a' of 40 MiB with a prefix: one Buffer of every byte in order; then 'closed'", (t) => {
+  const { peer, c } = pair(t);
+  const b = c.setencoding('buffer');
+  const data = pattern(40 * MiB, 3);
+  peer.send(data);
+  peer.close();
+  b.settimeout(20);
+  const prefix = Buffer.from('prefix:');
+  const [all, err] = b.receive('*a', prefix);
+  t.is(err, undefined);
+  t.true(Buffer.isBuffer(all));
+  t.is((all as Buffer).length, prefix.length + data.length);
+  t.is(sha(all as Buffer), sha(Buffer.concat([prefix, data])), 'every byte, in order');
+  t.deepEqual(b.receive('*a'), [null, 'closed', Buffer.alloc(0)]);
+});
+
+test.serial("'*a' of 20 MiB as a latin1 string: one char per byte", (t) => {
+  const { peer, c } = pair(t);
+  const l = c.setencoding('latin1');
+  const data = pattern(20 * MiB, 5);
+  peer.send(data);
+  peer.close();
+  l.settimeout(20);
+  const [all, err] = l.receive('*a');
+  t.is(err, undefined);
+  t.is((all as string).length, data.length);
+  t.is(sha(Buffer.from(all as string, 'latin1')), sha(data));
+});
+
+test.serial("'*a' with a maxsize below a 12 MiB stream: 'oversized' with exactly maxsize bytes, the rest stays readable", (t) => {
+  const { peer, c } = pair(t);
+  const b = c.setencoding('buffer');
+  const data = pattern(12 * MiB, 9);
+  peer.send(data);
+  peer.close();
+  b.settimeout(20);
+  const max = 5 * MiB + 7;
+  const [none, err, partial] = b.receive('*a', 'ab', max);
+  t.is(none, null);
+  t.is(err, 'oversized');
+  t.is((partial as Buffer).length, max);
+  t.is(sha(partial as Buffer), sha(Buffer.concat([Buffer.from('ab'), data.subarray(0, max - 2)])));
+  const [rest] = b.receive('*a');
+  t.is(sha(rest as Buffer), sha(data.subarray(max - 2)), 'the rest, from the first byte not returned');
+});
