@@ -114,3 +114,66 @@ test.serial("'*a' with a maxsize below a 12 MiB stream: 'oversized' with exactly
   const [rest] = b.receive('*a');
   t.is(sha(rest as Buffer), sha(data.subarray(max - 2)), 'the rest, from the first byte not returned');
 });
+
+/** Strings whose byte length is not their length, in each encoding that sends them. */
+const MIXED = 'aé€😀\u00ff\ud800z'; // 1, 2, 3, 4 bytes; a latin1 char; a lone surrogate (EF BF BD)
+
+test.serial('strings are sent as their bytes, with ranges: UTF-8 (1- to 4-byte characters, lone surrogates) and latin1', (t) => {
+  const { peer, c } = pair(t);
+  c.settimeout(5);
+  const cases: Array<['utf8' | 'latin1' | 'buffer', string, number | undefined, number | undefined]> = [
+    ['utf8', MIXED, undefined, undefined],
+    ['utf8', MIXED, 2, 7],
+    ['utf8', MIXED, -5, -2],
+    ['buffer', MIXED.repeat(3000), 10, -10],
+    ['latin1', 'x\u00e9\u00ff\u0080y'.repeat(20000), 3, undefined],
+    ['utf8', 'short', undefined, undefined],
+  ];
+  for (const [enc, s, i, j] of cases) {
+    const bytes = Buffer.from(s, enc === 'latin1' ? 'latin1' : 'utf8');
+    const size = bytes.length;
+    const from = i === undefined ? 1 : i < 0 ? size + i + 1 : i;
+    const to = j === undefined ? size : j < 0 ? size + j + 1 : j;
+    const want = bytes.subarray(from - 1, to);
+    const got = peer.recv(want.length);
+    c.setencoding(enc);
+    t.deepEqual(c.send(s, i, j), [to], `${enc} ${s.length} chars`);
+    t.is(got.result().data, want.toString('latin1'), `${enc} ${s.length} chars: the bytes`);
+  }
+});
+
+for (const [enc, unit, count] of [
+  ['utf8', MIXED, 100_000], // 1.7 MB, worst case 2.4 MB: encoded in the reused buffer
+  ['utf8', MIXED, 600_000], // 10 MB: a buffer of its own
+  ['latin1', 'x\u00e9\u00ff\u0080y', 400_000], // 2 MB: the reused buffer
+] as const) {
+  test.serial(`a ${enc} string send that times out resumes from its byte index: every byte once (${count} x ${unit.length} chars)`, (t) => {
+    const { peer, c } = pair(t);
+    c.setencoding(enc);
+    const s = unit.repeat(count);
+    const bytes = Buffer.from(s, enc);
+    peer.pause().result();
+    // Fill the kernel's buffers first, so the string's send cannot complete.
+    const filler = Buffer.alloc(64 << 20, 0x2e);
+    c.settimeout(0.2);
+    const f = c.send(filler);
+    t.is(f[1], 'timeout');
+    const fillerSent = f[2] as number;
+    const r1 = c.send(s);
+    t.deepEqual([r1[0], r1[1]], [null, 'timeout']);
+    let last = r1[2] as number;
+    t.true(last >= 0 && last < bytes.length, `last ${last} of ${bytes.length}`);
+    peer.resume();
+    const all = peer.recv(fillerSent + bytes.length, 20000);
+    // The index is in bytes (it may fall inside a character), as in Lua.
+    c.settimeout(10);
+    for (let round = 0; last < bytes.length && round < 100; round++) {
+      const r = c.send(s, last + 1);
+      last = r[0] ?? (r[2] as number);
+    }
+    t.is(last, bytes.length);
+    const got = all.result(20000).data as string;
+    t.is(got.length, fillerSent + bytes.length);
+    t.true(got.slice(fillerSent) === bytes.toString('latin1'), 'the peer got every byte of the string once, in order');
+  });
+}
