@@ -7,7 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import test from 'ava';
+import { literalAnswer } from '../src/engine/native/native-resolve.js';
 import * as socket from '../src/index.js';
+import { native } from '../src/native.js';
 import { pair } from './helpers/client.js';
 
 const MiB = 1 << 20;
@@ -177,3 +179,53 @@ for (const [enc, unit, count] of [
     t.true(got.slice(fillerSent) === bytes.toString('latin1'), 'the peer got every byte of the string once, in order');
   });
 }
+
+test('the resolver shortcut for IPv4 literals gives exactly what getaddrinfo gives, and stands aside otherwise', (t) => {
+  if (native === null) {
+    t.pass('no native helper: the native engine is not in use');
+    return;
+  }
+  const hosts = [
+    '127.0.0.1',
+    '0.0.0.0',
+    '255.255.255.255',
+    '10.20.30.40',
+    '127.1',
+    '010.0.0.1',
+    '1.2.3.04',
+    '256.1.1.1',
+    '999.1.1.1',
+    '1.2.3',
+    '1.2.3.4.5',
+    '::1',
+    'localhost',
+    '0x7f.0.0.1',
+    '1.2.3.4 ',
+  ];
+  const ports = ['0', '80', '080', '65535', '65536', '70000', '', ' 80', '+80', 'http', '99999'];
+  let shortcuts = 0;
+  for (const host of hosts) {
+    for (const port of ports) {
+      for (const family of [0, 4, 6] as const) {
+        for (const passive of [false, true]) {
+          const fast = literalAnswer(host, port, family);
+          if (fast === null) continue;
+          shortcuts += 1;
+          const [code, list] = native.getaddrinfo(host, port, family, passive);
+          t.is(code, 0, `${host} ${port} ${family}: getaddrinfo fails, the shortcut answered`);
+          t.deepEqual(
+            fast.ok ? fast.list : null,
+            list.map(([f, address, p]) => ({ family: f, address, port: p })),
+            `${host} ${port} ${family} ${passive}`,
+          );
+        }
+      }
+    }
+  }
+  t.true(shortcuts >= 40, `the shortcut answered ${shortcuts} cases`);
+  // Forms glibc reads differently (octal, short, out of range) are never shortcut.
+  for (const host of ['127.1', '010.0.0.1', '1.2.3.04', '256.1.1.1', '999.1.1.1', '0x7f.0.0.1'])
+    t.is(literalAnswer(host, '80', 0), null, host);
+  for (const port of ['65536', '70000', '', ' 80', '+80', 'http']) t.is(literalAnswer('127.0.0.1', port, 0), null, port);
+  t.is(literalAnswer('127.0.0.1', '80', 6), null);
+});
