@@ -4,7 +4,7 @@
  * a condition holds in shared memory or a deadline passes. Every wait is bounded and
  * watches the worker's heartbeat, so a dead worker can never hang a caller.
  */
-import { MessageChannel, type MessagePort, receiveMessageOnPort, threadId, Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import {
   type Accepted,
   type Command,
@@ -23,6 +23,9 @@ export class WorkerDeadError extends Error {
     this.name = 'WorkerDeadError';
   }
 }
+
+/** node:worker_threads, loaded when the first link starts a worker, not at import (start-up). */
+const threads = () => process.getBuiltinModule('node:worker_threads');
 
 type CommandBody = Command extends infer C ? (C extends { rid: number } ? Omit<C, 'rid'> : never) : never;
 
@@ -47,6 +50,7 @@ export class WorkerLink {
   readonly token: number;
   private readonly worker: Worker;
   private readonly replies: MessagePort;
+  private readonly receiveMessageOnPort: (port: MessagePort) => { message: unknown } | undefined;
   private nextRid = 1;
   private nextId = 1;
   private dead: string | null = null;
@@ -63,12 +67,14 @@ export class WorkerLink {
   constructor() {
     const sab = new SharedArrayBuffer(Ctl.WORDS * 4);
     this.ctl = new Int32Array(sab);
+    const { MessageChannel, threadId, Worker: WorkerThread } = threads();
+    this.receiveMessageOnPort = threads().receiveMessageOnPort;
     const { port1, port2 } = new MessageChannel();
     this.replies = port1;
     generation += 1;
     this.token = ((threadId & 0xffff) << 14) | (generation & 0x3fff);
     const data: WorkerData = { ctl: sab, replyPort: port2, token: this.token };
-    this.worker = new Worker(new URL('../../worker/io-worker.js', import.meta.url), {
+    this.worker = new WorkerThread(new URL('../../worker/io-worker.js', import.meta.url), {
       workerData: data,
       transferList: [port2],
       stdout: false,
@@ -129,7 +135,7 @@ export class WorkerLink {
   /** The next reply on the port; connections pushed by listeners are filed on the way. */
   private nextMessage(): Reply | undefined {
     for (;;) {
-      const msg = receiveMessageOnPort(this.replies);
+      const msg = this.receiveMessageOnPort(this.replies);
       if (!msg) return undefined;
       const m = msg.message as PortMessage;
       if (!('op' in m)) return m;
