@@ -19,4 +19,5 @@ for (const dir of ['dist/src', 'dist/worker', 'prebuilds']) fs.rmSync(path.join(
 
 const tsc = createRequire(path.join(root, 'package.json')).resolve('typescript/bin/tsc');
 run(tsc, ['-p', 'tsconfig.build.json']);
+run(path.join(root, 'scripts', 'bundle.mjs'), []);
 run(path.join(root, 'scripts', 'build-native.mjs'), ['--release']);

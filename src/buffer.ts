@@ -13,6 +13,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import type { Stats } from './engine/types.js';
 import { WorkerDeadError, type WorkerLink } from './engine/worker-link.js';
+import { GrowingBytes } from './growing-bytes.js';
 import { ErrCode, FILL_BYTES, Hdr, Layout, RX_RING_BYTES, RxFlag, SETTLE_MS } from './protocol.js';
 import type { Timeout } from './timeout.js';
 
@@ -291,29 +292,24 @@ export class Stream {
    * a timeout at the cap is reported as 'oversized'.
    */
   receiveAll(prefix: Buffer, max = Number.POSITIVE_INFINITY): Received {
-    const parts: Buffer[] = prefix.length ? [prefix] : [];
-    let acc = prefix.length;
+    const out = new GrowingBytes(Math.min(max, bufferConstants.MAX_LENGTH));
+    out.append(prefix);
     let fresh = 0;
     for (;;) {
       if (this.first === this.last) {
-        const atCap = acc >= max;
+        const atCap = out.length >= max;
         // '*a' drains everything, so taking more than 8 KiB per fill is unobservable.
         const err = this.fill(RX_RING_BYTES);
-        if (err === ErrCode.CLOSED && fresh > 0) return { ok: true, data: join(parts) };
-        if (atCap && err === ErrCode.TIMEOUT) return { ok: false, err: ErrCode.OVERSIZED, partial: join(parts) };
-        if (err) return { ok: false, err, partial: join(parts) };
+        if (err === ErrCode.CLOSED && fresh > 0) return { ok: true, data: out.take() };
+        if (atCap && err === ErrCode.TIMEOUT) return { ok: false, err: ErrCode.OVERSIZED, partial: out.take() };
+        if (err) return { ok: false, err, partial: out.take() };
       }
       const [off, len] = this.window();
-      const take = Math.min(len, max - acc);
-      if (take < len && take >= 0) {
-        parts.push(Buffer.from(this.rx.subarray(off, off + take)));
-        this.consume(take);
-        return { ok: false, err: ErrCode.OVERSIZED, partial: join(parts) };
-      }
-      parts.push(Buffer.from(this.rx.subarray(off, off + len)));
-      acc += len;
+      const take = Math.min(len, max - out.length);
+      out.append(this.rx.subarray(off, off + take));
+      this.consume(take);
+      if (take < len) return { ok: false, err: ErrCode.OVERSIZED, partial: out.take() };
       fresh += len;
-      this.consume(len);
     }
   }
 }

@@ -14,8 +14,7 @@
  * install script runs; when neither loads, `native` is null and `nativeLoadError`
  * says why, and nothing is thrown.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** An opaque native handle (see guard()). */
@@ -331,8 +330,27 @@ function missingExports(mod: unknown): string[] {
   return missing;
 }
 
-/** glibc or musl: a helper built for one must never be loaded on the other. */
+/**
+ * glibc or musl: a helper built for one must never be loaded on the other. The executable's
+ * ELF interpreter says which C library it runs on, for the price of one small read, where
+ * building a diagnostic report (the fallback) costs several milliseconds of start-up.
+ */
 function linuxLibc(): 'glibc' | 'musl' | null {
+  try {
+    // The ELF interpreter named in the executable's first page: ld-linux (glibc) or ld-musl.
+    const head = Buffer.alloc(4096);
+    const fd = openSync(process.execPath, 'r');
+    try {
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const text = head.toString('latin1');
+    if (text.includes('/ld-musl-')) return 'musl';
+    if (text.includes('/ld-linux')) return 'glibc';
+  } catch {
+    // Unreadable executable: ask the report.
+  }
   try {
     const report = process.report.getReport() as { header?: { glibcVersionRuntime?: string } };
     return report.header?.glibcVersionRuntime ? 'glibc' : 'musl';
@@ -360,11 +378,13 @@ function candidates(): { paths: string[]; target: string } {
   return { paths, target };
 }
 
+/** One registry per thread, shared by every copy of this module (the bundle and the per-file build). */
+const ADDONS = Symbol.for('luasocket.native-addons');
+
 /** The package root: this file runs as dist/src/native.js (or from src/ under a TS runner). */
 const ROOTS = ['../../', '../'];
 
 function load(): { native: NativeSockets | null; error: string | null } {
-  const require = createRequire(import.meta.url);
   const { paths, target } = candidates();
   const failures: string[] = [];
   for (const rel of paths) {
@@ -376,7 +396,7 @@ function load(): { native: NativeSockets | null; error: string | null } {
     }
     let mod: unknown;
     try {
-      mod = require(path);
+      mod = loadAddon(path);
     } catch (err) {
       failures.push(`${rel}: ${firstLine(err)}`);
       continue;
@@ -389,6 +409,23 @@ function load(): { native: NativeSockets | null; error: string | null } {
     native: null,
     error: `no native helper for ${target} (${failures.join('; ')}); \`npm run build:native\` builds one with a C compiler`,
   };
+}
+
+/**
+ * Loads a Node-API helper. process.dlopen does what require() of a .node file does, without
+ * the CommonJS loader (a millisecond of start-up); a path loaded before on this thread gets
+ * the same exports, as require's cache would give.
+ */
+function loadAddon(path: string): unknown {
+  const thread = globalThis as { [ADDONS]?: Map<string, unknown> };
+  thread[ADDONS] ??= new Map();
+  const loaded = thread[ADDONS];
+  if (!loaded.has(path)) {
+    const mod = { exports: {} as unknown };
+    process.dlopen(mod, path);
+    loaded.set(path, mod.exports);
+  }
+  return loaded.get(path);
 }
 
 const loaded = load();

@@ -22,12 +22,13 @@ export abstract class SocketObject<_D extends Data = string> {
   protected kind: string;
   protected readonly tm = new Timeout();
   protected encoding: Encoding = 'utf8';
-  readonly #addr: string;
+  /** The object's number; tostring's address is made from it only when asked for. */
+  readonly #serial: number;
 
   constructor(kind: string) {
     this.kind = kind;
     objectCount += 1;
-    this.#addr = `0x${(0x55d0c0000000 + objectCount * 0x40).toString(16)}`;
+    this.#serial = objectCount;
   }
 
   /** LuaSocket's class name, e.g. 'tcp{client}'. */
@@ -36,7 +37,7 @@ export abstract class SocketObject<_D extends Data = string> {
   }
 
   toString(): string {
-    return `${this.class}: ${this.#addr}`;
+    return `${this.class}: 0x${(0x55d0c0000000 + this.#serial * 0x40).toString(16)}`;
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](): string {
@@ -49,7 +50,7 @@ export abstract class SocketObject<_D extends Data = string> {
    * fails the same way.
    */
   protected check(fname: string, ...kinds: string[]): void {
-    const ours = #addr in this;
+    const ours = #serial in this;
     if (!ours || (kinds.length > 0 && !kinds.includes(this.kind))) {
       const group = ours ? this.group : 'tcp';
       throw new LuaError(`calling '${fname}' on bad self (${group}{${kinds.length === 1 ? kinds[0] : 'any'}} expected)`);

@@ -16,7 +16,7 @@ import {
   numberToLuaString,
 } from './args.js';
 import type { Received, Stream } from './buffer.js';
-import { fromBytes, sliceAs, toBytes } from './codec.js';
+import { fromBytes, sendBytes, sliceAs, toBytes } from './codec.js';
 import type { DataHandle, Engine, Owner, Stats } from './engine/types.js';
 import { WorkerDeadError } from './engine/worker-link.js';
 import { errText } from './errors.js';
@@ -149,7 +149,7 @@ export abstract class StreamObject<D extends Data = string, H extends DataHandle
     this.check('send', 'client');
     const d: unknown = data;
     let bytes: Buffer;
-    if (typeof d === 'string' || d instanceof Uint8Array) bytes = toBytes(d, this.encoding);
+    if (typeof d === 'string' || d instanceof Uint8Array) bytes = sendBytes(d, this.encoding);
     else if (typeof d === 'number') bytes = Buffer.from(numberToLuaString(d));
     // biome-ignore lint/complexity/noArguments: tells Lua's "no value" from nil without a rest array on the hot path
     else throw argError(1, 'send', `string expected, got ${arguments.length === 0 ? 'no value' : luaTypeName(d)}`);

@@ -4,8 +4,11 @@
  * memory at the ring's size. Sends do not pass through here (native engine: the caller
  * writes into the kernel; portable engine: tx-pump.ts).
  *
- * Sockets this worker creates read with node:net's `onread` (straight into the ring);
- * sockets a node:net server accepted cannot, and read through 'data' events ('flowing').
+ * Sockets this worker creates read with node:net's `onread` straight into the ring and
+ * stop reading while it is nearly full: the bytes wait in the kernel, as they do for
+ * LuaSocket, and nothing is ever copied aside. Sockets a node:net server accepted cannot
+ * use `onread`, and read through 'data' events ('flowing'): a chunk that does not fit
+ * waits in `pending` (node:net's own Buffer, no copy) with the socket paused.
  */
 import type { Socket } from 'node:net';
 import { constants } from 'node:os';
@@ -13,22 +16,23 @@ import { errCodeOf } from '../src/errors.js';
 import { native } from '../src/native.js';
 import { ErrCode, Hdr, Layout, RX_RING_BYTES, RxFlag } from '../src/protocol.js';
 
-/** Below this much contiguous room, reads go to the spill buffer instead of the ring. */
 const { ECONNRESET } = constants.errno;
 
-const MIN_DIRECT_READ = 16 * 1024;
-const SPILL_BYTES = 64 * 1024;
+/** An onread socket stops reading when the ring has less free room than this. */
+const MIN_READ_ROOM = 16 * 1024;
+/** Reads of a socket whose bytes go to a TLS session (copied out: the session keeps them). */
+const DIVERTED_READ_BYTES = 64 * 1024;
 
 export class Connection {
   readonly hdr: Int32Array;
   private readonly rx: Buffer;
-  /** Bytes that arrived while the rx ring was full, oldest first. */
+  /** 'flowing' sockets: chunks that arrived while the rx ring was full, oldest first. */
   private pending: Buffer[] = [];
   private eofSeen = false;
   private errSeen = 0;
   private closed = false;
   private socket!: Socket;
-  /** Where a read lands when the ring has too little contiguous room (see onread()). */
+  /** Where reads land once the bytes go to a TLS session (see divert()). */
   private spill: Buffer | null = null;
   /** A wait for ring space (awaitRoom) is armed. */
   private roomWait = false;
@@ -54,21 +58,19 @@ export class Connection {
     return { buffer: () => this.nextReadBuffer(), callback: (n, buf) => this.onRead(n, buf) };
   }
 
+  /**
+   * The ring's contiguous free room at the head. Reading stops (onRead) before the free room
+   * drops below MIN_READ_ROOM, so there always is some: libuv takes an empty buffer for an error.
+   */
   private nextReadBuffer(): Uint8Array {
-    if (this.diverted) return this.spillBuffer();
-    // While bytes wait in `pending`, they go first: flushPending() will write at the head,
-    // so no read may be aimed at the ring until they are in.
-    if (this.pending.length > 0) return this.spillBuffer();
+    if (this.diverted) {
+      this.spill ??= Buffer.allocUnsafe(DIVERTED_READ_BYTES);
+      return this.spill;
+    }
     const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
     const off = head & (RX_RING_BYTES - 1);
     const room = Math.min(this.free(), RX_RING_BYTES - off);
-    if (room >= MIN_DIRECT_READ) return new Uint8Array(this.sab, Layout.rxOffset + off, room);
-    return this.spillBuffer();
-  }
-
-  private spillBuffer(): Buffer {
-    this.spill ??= Buffer.allocUnsafe(SPILL_BYTES);
-    return this.spill;
+    return new Uint8Array(this.sab, Layout.rxOffset + off, Math.max(room, 1));
   }
 
   private onRead(n: number, buf: Uint8Array): boolean {
@@ -78,52 +80,49 @@ export class Connection {
       this.diverted(Buffer.from(buf.subarray(0, n)));
       return true;
     }
-    if (buf.buffer === this.sab) {
-      // Read in place: the bytes are already at the head.
-      const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
-      Atomics.store(this.hdr, Hdr.RX_HEAD, (head + n) | 0);
+    // Read in place: the bytes are already at the head.
+    const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
+    Atomics.store(this.hdr, Hdr.RX_HEAD, (head + n) | 0);
+    if (this.free() >= MIN_READ_ROOM) {
       this.wake();
       return true;
     }
-    // The spill buffer is reused by the next read: what does not fit is copied aside.
-    const chunk = Buffer.from(buf.buffer, buf.byteOffset, n);
-    if (this.pending.length === 0) {
-      const put = this.put(chunk);
-      if (put < n) this.pending.push(Buffer.from(chunk.subarray(put)));
-    } else {
-      this.pending.push(Buffer.from(chunk));
-    }
-    if (this.pending.length > 0) {
-      Atomics.or(this.hdr, Hdr.RX_FLAGS, RxFlag.PAUSED);
-      this.wake();
-      this.awaitRoom();
-      return false;
-    }
+    // Nearly full: stop reading until the caller frees room; the rest waits in the kernel.
+    Atomics.or(this.hdr, Hdr.RX_FLAGS, RxFlag.PAUSED);
     this.wake();
-    return true;
+    this.awaitRoom();
+    return false;
   }
 
   /**
-   * Paused with bytes pending: resume once the caller frees ring space. The caller signals
-   * that with Atomics.notify on RX_TAIL (no message, no round trip); waitAsync turns it into
-   * a task here. Room that appeared before the wait was armed is seen by the free() check.
-   * Resuming is always deferred to a later microtask, after node:net has stopped the read.
+   * Paused (ring nearly full, or bytes pending): resume once the caller frees enough ring
+   * space. The caller signals that with Atomics.notify on RX_TAIL (no message, no round
+   * trip); waitAsync turns it into a task here. Room that appeared before the wait was
+   * armed is seen by the roomToResume() check. Resuming is always deferred to a later
+   * microtask, after node:net has stopped the read.
    */
   private awaitRoom(): void {
     if (this.closed || this.roomWait) return;
     this.roomWait = true;
     const go = () => {
       this.roomWait = false;
-      if (!this.closed) this.resume();
+      if (this.closed) return;
+      if (this.roomToResume()) this.resume();
+      else this.awaitRoom();
     };
     const tail = Atomics.load(this.hdr, Hdr.RX_TAIL);
-    if (this.free() > 0) {
+    if (this.roomToResume()) {
       queueMicrotask(go);
       return;
     }
     const r = Atomics.waitAsync(this.hdr, Hdr.RX_TAIL, tail);
     if (r.async) void r.value.then(go);
     else queueMicrotask(go);
+  }
+
+  /** Enough free room to go on: a chunk set aside needs any, a read into the ring MIN_READ_ROOM. */
+  private roomToResume(): boolean {
+    return this.free() >= (this.pending.length > 0 ? 1 : MIN_READ_ROOM);
   }
 
   /** Takes over the events of a socket made with onread(), or of an accepted one ('flowing'). */

@@ -24,6 +24,7 @@ import {
 
 // Loaded in main() so that the start-up workload can time the import itself.
 type Socket = typeof import('../../src/index.js');
+const ENTRY = new URL('../../src/luasocket.js', import.meta.url).href;
 type Client = NonNullable<ReturnType<Socket['connect']>[0]>;
 
 function open(socket: Socket, job: Job): Client {
@@ -229,7 +230,8 @@ const WORKLOADS = {
 
 await runClient(async (job) => {
   const t0 = performance.now();
-  const socket: Socket = await import('../../src/index.js');
+  // The package's entry point (package.json "exports"): the bundle scripts/bundle.mjs makes.
+  const socket = (await import(ENTRY)) as Socket;
   let report: Report;
   if (job.workload === 'startup') {
     // From the import to the first completed loopback connect: loads the addon, starts the worker.

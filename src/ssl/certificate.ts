@@ -3,7 +3,10 @@
  * and issuer as lists of {oid, name, value}, validity times in OpenSSL's print format,
  * digests, serial, PEM, extensions by OID. Every method returns an array, as elsewhere.
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import type { X509Certificate } from 'node:crypto';
+
+/** node:crypto, loaded at the first use: importing the package must not pay for it (start-up). */
+const crypto = () => process.getBuiltinModule('node:crypto');
 
 export interface NameEntry {
   oid: string;
@@ -44,7 +47,7 @@ export class Certificate {
   readonly #addr = `0x${(0x55d0c0b00000 + ++count * 0x40).toString(16)}`;
 
   constructor(der: Uint8Array) {
-    this.#x = new X509Certificate(Buffer.from(der));
+    this.#x = new (crypto().X509Certificate)(Buffer.from(der));
   }
 
   toString(): string {
@@ -77,7 +80,7 @@ export class Certificate {
   /** Hex digest of the DER encoding, lower case ('sha1' by default, as LuaSec). */
   digest(alg: 'sha1' | 'sha256' | 'sha512' | 'md5' = 'sha1'): [string] | [null, string] {
     if (!['sha1', 'sha256', 'sha512', 'md5'].includes(alg)) return [null, 'invalid digest type'];
-    return [createHash(alg).update(this.#x.raw).digest('hex')];
+    return [crypto().createHash(alg).update(this.#x.raw).digest('hex')];
   }
 
   serial(): [string] {
@@ -125,7 +128,7 @@ export function loadcertificate(pem: string): [Certificate] | [null, string] {
   const m = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem);
   if (!m) return [null, 'error loading certificate'];
   try {
-    return [new Certificate(new X509Certificate(m[0]).raw)];
+    return [new Certificate(new (crypto().X509Certificate)(m[0]).raw)];
   } catch {
     return [null, 'error loading certificate'];
   }

@@ -10,9 +10,11 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import tls from 'node:tls';
 import { argError, LuaError, luaTypeName } from '../args.js';
 import type { TlsOptions } from '../protocol.js';
+
+/** node:tls, loaded at the first use: importing the package must not pay for it (start-up). */
+const tls = () => process.getBuiltinModule('node:tls');
 
 export interface SslParams {
   mode?: 'client' | 'server';
@@ -121,7 +123,7 @@ function loadCAs(cafile: unknown, capath: unknown): string[] | null | 'error' {
     }
     for (const n of names) extra.push(...certificates(readText(join(String(capath), n)) ?? ''));
   }
-  return [...tls.rootCertificates, ...extra];
+  return [...tls().rootCertificates, ...extra];
 }
 
 /** LuaSec's reason text in parentheses, from a node:tls error. */
@@ -193,22 +195,22 @@ export function newcontext(params: SslParams): [SslContext] | [null, string] {
 /** Builds the context once here, so that what node:tls refuses is refused at wrap time. */
 function prove(o: TlsOptions): string | null {
   try {
-    tls.createSecureContext({ key: o.key ?? undefined, passphrase: o.passphrase ?? undefined });
+    tls().createSecureContext({ key: o.key ?? undefined, passphrase: o.passphrase ?? undefined });
   } catch (e) {
     return `error loading private key (${reason(e)})`;
   }
   try {
-    tls.createSecureContext({ cert: o.cert ?? undefined });
+    tls().createSecureContext({ cert: o.cert ?? undefined });
   } catch (e) {
     return `error loading certificate (${reason(e)})`;
   }
   try {
-    tls.createSecureContext({ ciphers: o.ciphers ?? undefined });
+    tls().createSecureContext({ ciphers: o.ciphers ?? undefined });
   } catch {
     return 'error setting cipher list (system lib)';
   }
   try {
-    tls.createSecureContext({
+    tls().createSecureContext({
       key: o.key ?? undefined,
       cert: o.cert ?? undefined,
       passphrase: o.passphrase ?? undefined,

@@ -31,6 +31,25 @@ function isLocalAnswer(host: string | null): boolean {
 /** getaddrinfo's flags argument for a socket type (see NativeSockets.getaddrinfo). */
 const SOCKTYPE_FLAGS = { stream: 0, dgram: 1, 'dgram-numeric': 3 } as const;
 
+/** A dotted quad in canonical form (no leading zeros, which inet_aton reads as octal). */
+const CANONICAL_IPV4 = /^(?:0|[1-9]\d{0,2})(?:\.(?:0|[1-9]\d{0,2})){3}$/;
+const DECIMAL_PORT = /^\d{1,5}$/;
+
+/**
+ * getaddrinfo's answer for a canonical IPv4 literal and a decimal port, computed here (the
+ * usual connect and bind of a script): one IPv4 stream candidate with the same text, as
+ * glibc gives. null for anything else, which goes to getaddrinfo itself (short and octal
+ * forms, IPv6, names, service names, ports out of range, an IPv6-only family).
+ * Exported for the test that holds it to glibc.
+ */
+export function literalAnswer(host: string | null, serv: string, family: 0 | Family): Resolved | null {
+  if (family === 6 || host === null || !DECIMAL_PORT.test(serv) || !CANONICAL_IPV4.test(host)) return null;
+  const port = Number(serv);
+  if (port > 65535) return null;
+  for (const part of host.split('.')) if (Number(part) > 255) return null;
+  return { ok: true, list: [{ family: 4, address: host, port }] };
+}
+
 export function nativeResolve(
   host: string | null,
   serv: string,
@@ -39,6 +58,8 @@ export function nativeResolve(
   deadline = Number.POSITIVE_INFINITY,
   socktype: 'stream' | 'dgram' | 'dgram-numeric' = 'stream',
 ): Resolved {
+  const literal = literalAnswer(host, serv, family);
+  if (literal) return literal;
   const n = requireNative();
   const flags = SOCKTYPE_FLAGS[socktype];
   if (socktype === 'dgram-numeric') {

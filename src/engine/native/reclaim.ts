@@ -7,8 +7,6 @@
  */
 
 import { constants as osConstants } from 'node:os';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { requireNative } from './addon.js';
 
 const { EMFILE, ENFILE } = osConstants.errno;
@@ -19,8 +17,9 @@ let gc: (() => void) | null | undefined;
 export function reclaimDescriptors(): boolean {
   if (gc === undefined) {
     try {
-      v8.setFlagsFromString('--expose-gc');
-      gc = vm.runInNewContext('gc') as () => void;
+      // Loaded here, on the rare EMFILE, not at import (start-up).
+      process.getBuiltinModule('node:v8').setFlagsFromString('--expose-gc');
+      gc = process.getBuiltinModule('node:vm').runInNewContext('gc') as () => void;
     } catch {
       gc = null;
     }

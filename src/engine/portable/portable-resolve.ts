@@ -6,7 +6,6 @@
  * engine for everything a loopback script meets.
  */
 import { readFileSync } from 'node:fs';
-import { isIPv6 } from 'node:net';
 import { GAI_GLIBC_TEXT, GAI_TEXT } from '../../errors.js';
 import type { Family, InetAddress, Resolved } from '../types.js';
 import { workerLink } from '../worker-link.js';
@@ -40,7 +39,7 @@ export function inetAton(s: string): string | null {
 /** An IPv6 literal in inet_ntop's form, or null. */
 function ipv6(s: string): string | null {
   const bare = s.split('%')[0] as string;
-  if (!isIPv6(bare)) return null;
+  if (!process.getBuiltinModule('node:net').isIPv6(bare)) return null;
   const text = new URL(`http://[${bare}]/`).hostname.slice(1, -1);
   // The URL serializer writes IPv4-mapped addresses in hex; inet_ntop writes them dotted.
   const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(text);
