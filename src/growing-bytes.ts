@@ -56,6 +56,11 @@ export class GrowingBytes {
   take(): Buffer {
     if (this.#parts) return this.#parts.length === 1 ? (this.#parts[0] as Buffer) : Buffer.concat(this.#parts, this.#length);
     const ab = this.#ab as Resizable;
+    // Where the runtime can (V8 11.4+, Node 22+), the bytes move to an ordinary fixed-length
+    // buffer without a copy, so the result can be posted or cloned like any Buffer; on
+    // Node 20 it stays resizable (README: Bytes and encodings).
+    const fixed = (ab as unknown as { transferToFixedLength?: (n: number) => ArrayBuffer }).transferToFixedLength;
+    if (typeof fixed === 'function') return Buffer.from(fixed.call(ab, this.#length));
     ab.resize(this.#length);
     return Buffer.from(ab, 0, this.#length);
   }

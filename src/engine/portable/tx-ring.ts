@@ -59,7 +59,9 @@ export class TxRing {
         (tm.immediate && Atomics.load(this.hdr, Hdr.TX_BLOCKED) !== 0);
       const deadline = tm.immediate ? settle : tm.waitDeadline();
       if (!link.waitUntil(progressed, deadline) || (tm.immediate && Atomics.load(this.hdr, Hdr.TX_BLOCKED) !== 0)) {
-        return [this.retract(start), ErrCode.TIMEOUT];
+        const committed = this.retract(start);
+        // Every byte was taken: all of it reaches the peer, so the send is complete.
+        return [committed, committed === data.length ? 0 : ErrCode.TIMEOUT];
       }
     }
   }
