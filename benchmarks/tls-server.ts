@@ -38,58 +38,72 @@ const MAX_REQUEST = 64;
 
 const stats: TlsStats = { conns: 0, pinned: 0, requests: 0, bytesSent: 0, finished: 0, bad: 0 };
 
-async function stream(sock: tls.TLSSocket, total: number): Promise<void> {
-  let left = total;
-  while (left > 0 && !sock.destroyed) {
-    const piece = left >= PATTERN.length ? PATTERN : PATTERN.subarray(0, left);
-    left -= piece.length;
-    stats.bytesSent += piece.length;
-    if (!sock.write(piece)) await new Promise<void>((resolve) => sock.once('drain', resolve).once('close', resolve));
-  }
-  if (left > 0) throw new Error('closed before the end');
-  stats.finished++;
-  sock.end();
+function drainedOrClosed(sock: tls.TLSSocket): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      sock.off('drain', done).off('close', done);
+      resolve();
+    };
+    sock.on('drain', done).on('close', done);
+  });
 }
 
-function serve(sock: tls.TLSSocket): void {
-  stats.conns++;
-  if (sock.getProtocol() === 'TLSv1.3' && sock.getCipher()?.standardName === TLS_SUITE) stats.pinned++;
-  sock.setNoDelay(true);
-  let head = '';
-  let started = false;
-  let done = false;
-  sock.on('error', () => {
-    // A client that has all its bytes may close with the server's close_notify unread (a reset).
-    if (!done) stats.bad++;
-    done = true;
-  });
-  sock.on('data', (chunk: Buffer) => {
-    if (started) return;
-    head += chunk.toString('latin1');
-    const lf = head.indexOf('\n');
+/** One connection: its request, then its bytes. */
+class Transfer {
+  /** Bytes of the request still to hand to the socket; -1 until the request is read. */
+  private unsent = -1;
+  private head = '';
+  private failed = false;
+
+  constructor(private readonly sock: tls.TLSSocket) {
+    stats.conns++;
+    if (sock.getProtocol() === 'TLSv1.3' && sock.getCipher()?.standardName === TLS_SUITE) stats.pinned++;
+    sock.setNoDelay(true);
+    // A client that has all its bytes may close with the server's close_notify unread (a
+    // reset): only an error while bytes were still owed is a failure.
+    sock.on('error', () => this.fail(this.unsent !== 0));
+    sock.on('data', (chunk: Buffer) => this.onData(chunk));
+  }
+
+  private fail(counts: boolean): void {
+    if (counts && !this.failed) stats.bad++;
+    this.failed = true;
+    this.sock.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.unsent >= 0) return;
+    this.head += chunk.toString('latin1');
+    const lf = this.head.indexOf('\n');
     if (lf < 0) {
-      if (head.length > MAX_REQUEST) sock.destroy();
+      if (this.head.length > MAX_REQUEST) this.fail(true);
       return;
     }
-    started = true;
-    const m = /^BULK (\d+)\r?$/.exec(head.slice(0, lf));
+    const m = /^BULK (\d+)\r?$/.exec(this.head.slice(0, lf));
     if (!m) {
-      stats.bad++;
-      done = true;
-      sock.destroy();
+      this.fail(true);
       return;
     }
     stats.requests++;
-    stream(sock, Number(m[1])).then(
-      () => {
-        done = true;
-      },
-      () => {
-        if (!done) stats.bad++;
-        done = true;
-      },
-    );
-  });
+    this.unsent = Number(m[1]);
+    void this.stream();
+  }
+
+  private async stream(): Promise<void> {
+    const sock = this.sock;
+    while (this.unsent > 0 && !sock.destroyed) {
+      const piece = this.unsent >= PATTERN.length ? PATTERN : PATTERN.subarray(0, this.unsent);
+      this.unsent -= piece.length;
+      stats.bytesSent += piece.length;
+      if (!sock.write(piece)) await drainedOrClosed(sock);
+    }
+    if (this.unsent > 0) {
+      this.fail(true);
+      return;
+    }
+    stats.finished++;
+    sock.end();
+  }
 }
 
 function main(): void {
@@ -97,7 +111,7 @@ function main(): void {
   if (!keyFile || !certFile) throw new Error('usage: tls-server.js <key.pem> <cert.pem>');
   const server = tls.createServer(
     { key: readFileSync(keyFile), cert: readFileSync(certFile), minVersion: 'TLSv1.3', ciphers: TLS_SUITE },
-    serve,
+    (sock) => new Transfer(sock),
   );
   server.on('tlsClientError', () => {
     stats.bad++;
