@@ -19,14 +19,19 @@ export const WORKLOAD_IDS = [
   'startup',
   'udpecho',
   'udprate',
+  'httpget',
+  'tlsbulk',
 ] as const;
 export type WorkloadId = (typeof WORKLOAD_IDS)[number];
 
 export interface Job {
   workload: WorkloadId;
-  /** The peer's service port (echo, lines, bulk, bulkall, send, startup), close port (connect) or UDP port (udpecho, udprate); 0 for accept. */
+  /**
+   * The peer's service port (echo, lines, bulk, bulkall, send, startup), close port (connect),
+   * UDP port (udpecho, udprate) or HTTP port (httpget); the TLS server's port (tlsbulk); 0 for accept.
+   */
   port: number;
-  /** Timed units: round trips, lines, bytes or connections. */
+  /** Timed units: round trips, lines, bytes, connections or requests. */
   count: number;
   /** Untimed units done first (echo round trips, connections). */
   warmup: number;
@@ -44,7 +49,7 @@ export interface Report {
   done: number;
   /** Payload bytes received or sent (lines: without the line ends). */
   bytes: number;
-  /** lines: the last line received; send: the peer's ack line. */
+  /** lines: the last line received; send: the peer's ack line; tlsbulk: the last bytes received (latin1). */
   text?: string;
   /** echo: one entry per timed round trip, microseconds. */
   latenciesUs?: number[];
@@ -71,6 +76,23 @@ export const CHUNK = 65536;
 /** The UDP workloads' datagram (32 bytes) and how many W8 keeps in flight. */
 export const DATAGRAM = 'd'.repeat(32);
 export const DATAGRAM_WINDOW = 64;
+
+/** The body of every answer of the peer's HTTP port (peer.c's http_ok): clients compare each body with it. */
+export const HTTP_BODY = '0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqr';
+/** What W9 requests: a fresh connection per request, as socket.http does. */
+export const httpUrl = (port: number): string => `http://${HOST}:${port}/x`;
+
+/** Byte i of the TLS server's stream (benchmarks/tls-server.ts): 'A' + i % 61, as the C peer's BULK. */
+export const tlsStreamByte = (i: number): number => 65 + (i % 61);
+/** How many of the last bytes received a tlsbulk client reports (as latin1 text), for the check. */
+export const TLS_TAIL = 16;
+
+/** The last TLS_TAIL bytes of a TLS stream of `n` bytes, as latin1 text. */
+export function tlsTail(n: number): string {
+  let s = '';
+  for (let i = Math.max(0, n - TLS_TAIL); i < n; i++) s += String.fromCharCode(tlsStreamByte(i));
+  return s;
+}
 
 export function parseJob(argv: string[]): Job {
   const [workload, port, count, warmup, seed] = argv;
@@ -112,6 +134,7 @@ export function requestLine(job: Job): string {
       return `LINES ${job.count} ${job.seed}\n`;
     case 'bulk':
     case 'bulkall':
+    case 'tlsbulk':
       return `BULK ${job.count}\n`;
     case 'send':
     case 'sendbuf':

@@ -2,8 +2,8 @@
  * The benchmark peer: one small epoll program that serves every client of a bench run,
  * plus the helper modes the harness needs. Loopback only (127.0.0.1).
  *
- *   peer serve             listens on two ports, binds a UDP one, and prints
- *                          "ports <service> <close> <udp>".
+ *   peer serve             listens on three ports, binds a UDP one, and prints
+ *                          "ports <service> <close> <udp> <http>".
  *                          The service port reads a one-line request per connection:
  *                            ECHO              echo every byte back
  *                            LINES <n> <seed>  write n generated lines, then close
@@ -12,6 +12,10 @@
  *                          The close port accepts and waits for the client to close,
  *                          then resets (no TIME_WAIT on either side).
  *                          The UDP port echoes every datagram to its sender.
+ *                          The HTTP port answers one "GET /x HTTP/1.x" per connection
+ *                          with a fixed 200 response (a 100-byte body, Content-Length,
+ *                          Connection: close), then closes its side as such a server does;
+ *                          any other request gets a 400 and counts as bad.
  *                          Commands on stdin: "stats" prints the counters as one JSON
  *                          line; "quit" or end of input ends the program.
  *   peer load <port> <count> <inflight> <seconds>
@@ -44,6 +48,8 @@
 #define MAX_EVENTS 256
 #define CHUNK (256 * 1024)
 #define HEADER_MAX 128
+/* An HTTP request head (request line and headers) may be at most this long. */
+#define HTTP_HEAD_MAX 2048
 
 static void die_with_parent(void) {
   pid_t parent = getppid();
@@ -104,7 +110,7 @@ static size_t make_line(uint64_t i, uint64_t seed, char *out) {
 
 /* ------------------------------------------------------------------ serve mode */
 
-enum mode { M_HEADER, M_ECHO, M_LINES, M_BULK, M_SINK, M_DRAIN, M_CLOSER };
+enum mode { M_HEADER, M_ECHO, M_LINES, M_BULK, M_SINK, M_DRAIN, M_CLOSER, M_HTTP_HEAD, M_HTTP_REPLY };
 
 struct conn {
   int fd;
@@ -119,11 +125,14 @@ struct conn {
   uint64_t next;   /* LINES: index of the next line */
   uint64_t seed;
   int want_out;    /* registered for EPOLLOUT */
+  char *head;      /* HTTP: the request head read so far (HTTP_HEAD_MAX bytes) */
+  size_t head_len;
 };
 
 static struct {
   uint64_t conns, close_conns, echo_bytes, echo_lines, lines_sent, line_bytes, bulk_sent, sink_bytes, acks, bad_requests;
   uint64_t udp_echoed, udp_unsent;
+  uint64_t http_conns, http_requests, http_responses, http_bad;
 } stats;
 
 static char pattern[CHUNK];
@@ -140,6 +149,7 @@ static void conn_free(struct conn *c) {
   epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, NULL);
   close(c->fd);
   free(c->out);
+  free(c->head);
   free(c);
 }
 
@@ -192,7 +202,8 @@ static int pump_out(struct conn *c) {
         stats.bulk_sent += (uint64_t)w;
         continue;
       } else {
-        if ((c->mode == M_LINES || c->mode == M_BULK) && c->todo == 0) {
+        if (c->mode == M_HTTP_REPLY) stats.http_responses++;
+        if (((c->mode == M_LINES || c->mode == M_BULK) && c->todo == 0) || c->mode == M_HTTP_REPLY) {
           /* Everything is out: end the stream, then wait for the client's close. */
           shutdown(c->fd, SHUT_WR);
           c->mode = M_DRAIN;
@@ -235,6 +246,36 @@ static int start_request(struct conn *c) {
   return 0;
 }
 
+/* The HTTP port's one response: a 100-byte body (digits, then letters), as
+ * benchmarks/job.ts's HTTP_BODY, which the clients compare every body with. */
+static const char http_ok[] =
+    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\nConnection: close\r\n\r\n"
+    "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqr";
+static const char http_bad[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+
+/* Accumulates an HTTP request head; once it is complete, queues the response. */
+static int on_http_bytes(struct conn *c, const char *p, size_t n) {
+  if (c->head_len + n > HTTP_HEAD_MAX) {
+    stats.http_bad++;
+    return -1;
+  }
+  memcpy(c->head + c->head_len, p, n);
+  size_t from = c->head_len > 3 ? c->head_len - 3 : 0;
+  c->head_len += n;
+  if (!memmem(c->head + from, c->head_len - from, "\r\n\r\n", 4)) return 0;
+  /* The request line the clients send: GET /x HTTP/1.1 (1.0 accepted). */
+  int good = c->head_len >= 17 && memcmp(c->head, "GET /x HTTP/1.", 14) == 0 && c->head[15] == '\r';
+  if (good) {
+    stats.http_requests++;
+    out_put(c, http_ok, sizeof http_ok - 1);
+  } else {
+    stats.http_bad++;
+    out_put(c, http_bad, sizeof http_bad - 1);
+  }
+  c->mode = M_HTTP_REPLY;
+  return 0;
+}
+
 /* Handles bytes the client sent. Returns -1 if the connection must go. */
 static int on_bytes(struct conn *c, const char *p, size_t n) {
   while (n > 0) {
@@ -271,8 +312,10 @@ static int on_bytes(struct conn *c, const char *p, size_t n) {
         }
         return 0;
       }
+      case M_HTTP_HEAD:
+        return on_http_bytes(c, p, n);
       default:
-        /* LINES, BULK, DRAIN: the client is not expected to send; ignore it. */
+        /* LINES, BULK, DRAIN, HTTP_REPLY: the client is not expected to send; ignore it. */
         return 0;
     }
   }
@@ -319,16 +362,24 @@ static void on_readable(struct conn *c) {
   if (pump_out(c) < 0) conn_free(c);
 }
 
-static void accept_all(int lfd, int close_at_once) {
+enum port_kind { P_SERVICE, P_CLOSE, P_HTTP };
+
+static void accept_all(int lfd, enum port_kind kind) {
   for (;;) {
     int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
     struct conn *c = calloc(1, sizeof *c);
     if (!c) fail("calloc");
     c->fd = fd;
-    if (close_at_once) {
+    if (kind == P_CLOSE) {
       stats.close_conns++;
       c->mode = M_CLOSER;
+    } else if (kind == P_HTTP) {
+      stats.http_conns++;
+      set_nodelay(fd);
+      c->mode = M_HTTP_HEAD;
+      c->head = malloc(HTTP_HEAD_MAX);
+      if (!c->head) fail("malloc");
     } else {
       stats.conns++;
       set_nodelay(fd);
@@ -343,12 +394,14 @@ static void print_stats(void) {
   printf(
       "{\"conns\":%llu,\"closeConns\":%llu,\"echoBytes\":%llu,\"echoLines\":%llu,\"linesSent\":%llu,"
       "\"lineBytes\":%llu,\"bulkSent\":%llu,\"sinkBytes\":%llu,\"acks\":%llu,\"badRequests\":%llu,"
-      "\"udpEchoed\":%llu,\"udpUnsent\":%llu}\n",
+      "\"udpEchoed\":%llu,\"udpUnsent\":%llu,\"httpConns\":%llu,\"httpRequests\":%llu,\"httpResponses\":%llu,"
+      "\"httpBad\":%llu}\n",
       (unsigned long long)stats.conns, (unsigned long long)stats.close_conns, (unsigned long long)stats.echo_bytes,
       (unsigned long long)stats.echo_lines, (unsigned long long)stats.lines_sent, (unsigned long long)stats.line_bytes,
       (unsigned long long)stats.bulk_sent, (unsigned long long)stats.sink_bytes, (unsigned long long)stats.acks,
       (unsigned long long)stats.bad_requests, (unsigned long long)stats.udp_echoed,
-      (unsigned long long)stats.udp_unsent);
+      (unsigned long long)stats.udp_unsent, (unsigned long long)stats.http_conns, (unsigned long long)stats.http_requests,
+      (unsigned long long)stats.http_responses, (unsigned long long)stats.http_bad);
   fflush(stdout);
 }
 
@@ -402,21 +455,24 @@ static int on_stdin(void) {
 
 static int serve(void) {
   for (size_t i = 0; i < sizeof pattern; i++) pattern[i] = (char)('A' + i % 61);
-  int service_port, close_port, udp_port;
+  int service_port, close_port, udp_port, http_port;
   int service = listen_loopback(&service_port);
   int closer = listen_loopback(&close_port);
+  int http = listen_loopback(&http_port);
   int udp = udp_loopback(&udp_port);
   epfd = epoll_create1(EPOLL_CLOEXEC);
-  static char tag_service, tag_close, tag_stdin, tag_udp;
+  static char tag_service, tag_close, tag_stdin, tag_udp, tag_http;
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = &tag_service};
   epoll_ctl(epfd, EPOLL_CTL_ADD, service, &ev);
   ev.data.ptr = &tag_close;
   epoll_ctl(epfd, EPOLL_CTL_ADD, closer, &ev);
   ev.data.ptr = &tag_udp;
   epoll_ctl(epfd, EPOLL_CTL_ADD, udp, &ev);
+  ev.data.ptr = &tag_http;
+  epoll_ctl(epfd, EPOLL_CTL_ADD, http, &ev);
   ev.data.ptr = &tag_stdin;
   epoll_ctl(epfd, EPOLL_CTL_ADD, 0, &ev);
-  printf("ports %d %d %d\n", service_port, close_port, udp_port);
+  printf("ports %d %d %d %d\n", service_port, close_port, udp_port, http_port);
   fflush(stdout);
   struct epoll_event events[MAX_EVENTS];
   for (;;) {
@@ -424,8 +480,9 @@ static int serve(void) {
     if (n < 0 && errno != EINTR) fail("epoll_wait");
     for (int i = 0; i < n; i++) {
       void *p = events[i].data.ptr;
-      if (p == &tag_service) accept_all(service, 0);
-      else if (p == &tag_close) accept_all(closer, 1);
+      if (p == &tag_service) accept_all(service, P_SERVICE);
+      else if (p == &tag_close) accept_all(closer, P_CLOSE);
+      else if (p == &tag_http) accept_all(http, P_HTTP);
       else if (p == &tag_udp) udp_echo(udp);
       else if (p == &tag_stdin) {
         if (!on_stdin()) return 0;

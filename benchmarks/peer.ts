@@ -1,7 +1,8 @@
 /**
  * Builds the C peer (benchmarks/peer.c) with the machine's `cc` into a temporary
  * directory, and drives its modes: the server every client talks to, the connection
- * loader for W6 and the low-priority spinner for the busy W1 regime.
+ * loader for W6 and the low-priority spinner for the busy W1 regime. The TLS server of
+ * W10 (tls-peer.ts) is started beside it the first time a run needs it.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseSchedstat, type ThreadTime } from './job.js';
 import { type Spawned, start } from './processes.js';
+import { TlsPeer } from './tls-peer.js';
 
 /** benchmarks/ in the source tree (this file runs from dist/benchmarks/). */
 export const SOURCE_DIR = fileURLToPath(new URL('../../benchmarks/', import.meta.url));
@@ -43,6 +45,11 @@ export interface PeerStats {
   /** Datagrams the UDP port echoed, and ones whose echo the kernel did not take. */
   udpEchoed: number;
   udpUnsent: number;
+  /** The HTTP port: connections, well-formed GET /x requests, responses written, bad requests. */
+  httpConns: number;
+  httpRequests: number;
+  httpResponses: number;
+  httpBad: number;
 }
 
 export function delta(after: PeerStats, before: PeerStats): PeerStats {
@@ -53,19 +60,30 @@ export function delta(after: PeerStats, before: PeerStats): PeerStats {
 
 /** `peer serve`: the one server of a bench run. */
 export class PeerServer {
+  private tlsPeer: Promise<TlsPeer> | null = null;
+
   private constructor(
+    private readonly bin: string,
+    private readonly lifetimeMs: number,
     private readonly proc: Spawned,
     readonly servicePort: number,
     readonly closePort: number,
     readonly udpPort: number,
+    readonly httpPort: number,
   ) {}
 
   static async start(bin: string, lifetimeMs: number): Promise<PeerServer> {
     const proc = start(bin, bin, ['serve'], lifetimeMs, 'pipe');
     const first = await proc.nextLine();
-    const m = /^ports (\d+) (\d+) (\d+)$/.exec(first);
+    const m = /^ports (\d+) (\d+) (\d+) (\d+)$/.exec(first);
     if (!m) throw new Error(`peer: unexpected first line '${first}'`);
-    return new PeerServer(proc, Number(m[1]), Number(m[2]), Number(m[3]));
+    return new PeerServer(bin, lifetimeMs, proc, Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]));
+  }
+
+  /** The TLS server, started at the first call. */
+  tls(): Promise<TlsPeer> {
+    this.tlsPeer ??= TlsPeer.start(this.bin, this.lifetimeMs);
+    return this.tlsPeer;
   }
 
   /** The peer's time on and waiting for a CPU so far (it has one thread). */
@@ -94,6 +112,7 @@ export class PeerServer {
   }
 
   async stop(): Promise<void> {
+    await (await this.tlsPeer?.catch(() => null))?.stop();
     this.proc.child.stdin?.end('quit\n');
     await Promise.race([this.proc.exited, new Promise((r) => setTimeout(r, 2000))]);
     this.proc.kill();

@@ -118,7 +118,7 @@ function cpuTable(w: Workload, runs: RunRecord[]): string {
       ['main thread', c.main],
       ['busiest other thread', busiest],
       [`other ${rest.length} threads`, rest.length ? sum(rest) : undefined],
-      ['peer (C, 1 thread)', c.peer],
+      [w.port === 'tls' ? 'TLS server (main thr.)' : 'peer (C, 1 thread)', c.peer],
     ];
     let first = true;
     for (const [name, t] of rows) {

@@ -1,7 +1,9 @@
 /**
  * The benchmark: this package (native and portable engines) side by side with the real
  * LuaSocket 3.1.0 (Lua 5.4) and Node's async node:net, against the same C peer, in the
- * same run, compared pair by pair (see pairs.ts and targets.ts).
+ * same run, compared pair by pair (see pairs.ts and targets.ts). W9 (HTTP) compares
+ * socket.http with LuaSocket's socket.http and node:http; W10 (TLS) compares socket.ssl
+ * with LuaSec and node:tls, against a node:tls server in a process of its own.
  *
  *   npm run bench                       quick mode: 5 pairs per workload, runs >= 1 s
  *   npm run bench -- --full             the README's figures: 9 pairs, runs >= 2 s
@@ -50,11 +52,17 @@ function parseArgs(argv: string[]): Options {
   return { plan: { ...PLANS[mode], pairs: pairs ?? PLANS[mode].pairs }, only, clients };
 }
 
-function checkPrerequisites(): void {
+function checkPrerequisites(workloads: readonly Workload[]): void {
   try {
     execFileSync('lua5.4', ['-e', 'require("socket")'], { stdio: 'pipe' });
   } catch {
     throw new Error('the reference needs Lua 5.4 with LuaSocket: apt-get install -y lua5.4 lua-socket');
+  }
+  if (!workloads.some((w) => w.job === 'tlsbulk')) return;
+  try {
+    execFileSync('lua5.4', ['-e', 'require("ssl")'], { stdio: 'pipe' });
+  } catch {
+    throw new Error("W10's Lua column is LuaSec: apt-get install -y lua-sec (or leave W10 out with --only)");
   }
 }
 
@@ -71,7 +79,7 @@ function rowsOf(workloads: readonly Workload[], withIdle: boolean, withLoad: boo
       const row = { key: `${w.id}/${f.key}`, label: `${w.title}: ${f.label}`, better: f.better };
       if (f.key === 'rss') resources.push({ ...row, base: 'node' });
       else if (w.job === 'startup') resources.push({ ...row, base: null });
-      else main.push({ ...row, base: 'lua' });
+      else main.push({ ...row, base: w.base ?? 'lua' });
     }
   }
   if (withLoad) {
@@ -117,11 +125,11 @@ function notes(records: readonly RunRecord[], plan: Plan): string[] {
 }
 
 async function bench(o: Options): Promise<number> {
-  checkPrerequisites();
-  const info = provenance();
-  const t0 = performance.now();
   const { plan } = o;
   const workloads = WORKLOADS.filter((w) => selected(o, w.id) && (plan.mode === 'full' || !w.fullOnly || o.only?.has(w.id)));
+  checkPrerequisites(workloads);
+  const info = provenance();
+  const t0 = performance.now();
   const withIdle = selected(o, 'idle') && engines(o.clients).length > 0;
   const withLoad = (plan.mode === 'full' ? selected(o, 'load') : !!o.only?.has('load')) && engines(o.clients).length > 0;
   process.stderr.write(`luasocket benchmark, ${plan.mode} mode: ${plan.pairs} pairs per workload, runs >= ${plan.minSeconds} s\n`);
@@ -155,7 +163,7 @@ async function bench(o: Options): Promise<number> {
   console.log(renderProvenance(info, planText));
   console.log(
     '\nCells: the median over the pairs, then the median of the pair ratios (each run over the LuaSocket run of the same pair; ' +
-      'memory rows over node:net) with its interval: the order-statistics confidence interval of the median, ' +
+      'memory rows over node:net, W10 over node:tls) with its interval: the order-statistics confidence interval of the median, ' +
       '94% for 5 pairs (min to max), 96% for 9. For us and MiB rows lower is better. A verdict is PASS when the whole ' +
       'interval meets the target, MISS when none of it does, UNSURE when it straddles the bound.\n',
   );

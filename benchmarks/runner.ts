@@ -1,13 +1,15 @@
 /**
  * Runs one measurement at a time against the peer: a client process doing a workload
- * (W6 with the C loader, W1-busy with the spinner), the idle-memory probe, or the load
- * harness; checks the outcome against the peer's counters and records it.
+ * (W6 with the C loader, W1-busy with the spinner, W10 against the TLS server), the
+ * idle-memory probe, or the load harness; checks the outcome against the servers'
+ * counters and records it.
  */
 import { fileURLToPath } from 'node:url';
 import type { ClientId, ClientSpec, Engine } from './clients.js';
 import { type CpuUse, type Job, jobArgs, type ListeningLine, type Report, type ThreadTime } from './job.js';
-import { delta, type LoaderResult, type PeerServer, startLoader, startSpinners } from './peer.js';
+import { delta, type LoaderResult, type PeerServer, type PeerStats, startLoader, startSpinners } from './peer.js';
 import { runJson, start } from './processes.js';
+import { type TlsPeer, type TlsStats, tlsDelta } from './tls-peer.js';
 import { IDLE_CONNECTIONS, LOAD, type Workload } from './workloads.js';
 
 /** One client process doing one workload once. */
@@ -60,14 +62,39 @@ export class Runner {
     return [...pre, ...c.args, ...jobArgs(job)];
   }
 
-  /** Runs a client once and checks it against the peer's counters. */
+  /** The port a workload's clients get. */
+  private async portOf(w: Workload): Promise<number> {
+    switch (w.port) {
+      case 'service':
+        return this.peer.servicePort;
+      case 'close':
+        return this.peer.closePort;
+      case 'udp':
+        return this.peer.udpPort;
+      case 'http':
+        return this.peer.httpPort;
+      case 'tls':
+        return (await this.peer.tls()).port;
+      case 'none':
+        return 0;
+    }
+  }
+
+  /** Both servers' counters (the TLS server's only for the workload that uses it). */
+  private async counters(tls: TlsPeer | null): Promise<Counters> {
+    return { peer: await this.peer.stats(), tls: tls ? await tls.stats() : null };
+  }
+
+  /** Runs a client once and checks it against the servers' counters. */
   async workload(w: Workload, c: ClientSpec, count: number, round: number): Promise<RunRecord> {
-    const port =
-      w.port === 'service' ? this.peer.servicePort : w.port === 'close' ? this.peer.closePort : w.port === 'udp' ? this.peer.udpPort : 0;
+    const port = await this.portOf(w);
+    const tls = w.port === 'tls' ? await this.peer.tls() : null;
+    // The server the run talks to: its CPU time goes into the record.
+    const server = tls ?? this.peer;
     const job: Job = { workload: w.job, port, count, warmup: w.warmup, seed: round + 1 };
     const args = this.argsOf(c, job);
-    const before = await this.peer.stats();
-    const peerBefore = this.peer.cpuTime();
+    const before = await this.counters(tls);
+    const peerBefore = server.cpuTime();
     const spinners = w.busy ? startSpinners(this.bin, SPINNERS, CHILD_MS / 1000) : null;
     let report: Report;
     let loader: LoaderResult | undefined;
@@ -79,7 +106,7 @@ export class Runner {
     } finally {
       spinners?.stop();
     }
-    const peerAfter = this.peer.cpuTime();
+    const peerAfter = server.cpuTime();
     const peer = {
       runS: peerAfter.runS - peerBefore.runS,
       waitS: peerAfter.waitS - peerBefore.waitS,
@@ -87,8 +114,18 @@ export class Runner {
     };
     let problems = report.ok ? [] : [report.error ?? 'failed'];
     if (report.ok) {
-      const problemsAt = (s: typeof before) => w.check({ job, report, peer: delta(s, before), loader });
-      const after = await this.peer.settle((s) => problemsAt(s).length === 0);
+      const problemsAt = (s: Counters) =>
+        w.check({
+          job,
+          report,
+          peer: delta(s.peer, before.peer),
+          tls: s.tls && before.tls ? tlsDelta(s.tls, before.tls) : undefined,
+          loader,
+        });
+      const after = await settle(
+        () => this.counters(tls),
+        (s) => problemsAt(s).length === 0,
+      );
       problems = problemsAt(after);
     }
     const figures = problems.length ? {} : Object.fromEntries(w.figures.map((f) => [f.key, f.value(report, job)]));
@@ -187,6 +224,21 @@ export class Runner {
       { round, workload: 'load', client: engine, count: threads * roundTrips, seconds, ok: problems.length === 0, problems, figures },
       `${compactNumber(figures.rate)} round trips/s`,
     );
+  }
+}
+
+interface Counters {
+  peer: PeerStats;
+  tls: TlsStats | null;
+}
+
+/** Reads counters until `done` holds for them or `timeoutMs` passes (a server may lag its client); returns the last. */
+async function settle<T>(read: () => Promise<T>, done: (s: T) => boolean, timeoutMs = 3000): Promise<T> {
+  const end = performance.now() + timeoutMs;
+  for (;;) {
+    const s = await read();
+    if (done(s) || performance.now() > end) return s;
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 

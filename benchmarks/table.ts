@@ -7,7 +7,7 @@ import type { ClientId, ClientSpec } from './clients.js';
 import type { RunRecord } from './runner.js';
 import { spreadOf } from './stats.js';
 import { pairRatios, type Target, type Verdict, valuesByRound } from './targets.js';
-import type { Better } from './workloads.js';
+import { type Better, WORKLOADS } from './workloads.js';
 
 export interface RowSpec {
   /** `${workload id}/${figure key}`. */
@@ -29,7 +29,12 @@ export function compact(v: number): string {
 }
 
 const times = (v: number): string => (Number.isFinite(v) ? `${v.toFixed(2)}x` : 'n/a');
-const shortName = (id: ClientId): string => (id === 'lua' ? 'Lua' : id === 'node' ? 'node:net' : id);
+/** A client's name in ratio texts; the node column runs node:http or node:tls on some rows. */
+function shortName(id: ClientId, row: string): string {
+  if (id === 'lua') return 'Lua';
+  if (id !== 'node') return id;
+  return WORKLOADS.find((w) => row.startsWith(`${w.id}/`))?.nodeApi ?? 'node:net';
+}
 
 function cell(records: readonly RunRecord[], row: RowSpec, c: ClientSpec): string {
   const workload = row.key.slice(0, row.key.lastIndexOf('/'));
@@ -39,7 +44,7 @@ function cell(records: readonly RunRecord[], row: RowSpec, c: ClientSpec): strin
   let text = compact(values.median);
   const r = row.base && c.id !== row.base ? spreadOf(pairRatios(records, row.key, c.id, row.base)) : null;
   if (r && r.n > 0 && row.base) {
-    text += ` ${times(r.median)} [${r.lo.toFixed(2)}-${r.hi.toFixed(2)}]${row.base === 'lua' ? '' : ` ${shortName(row.base)}`}`;
+    text += ` ${times(r.median)} [${r.lo.toFixed(2)}-${r.hi.toFixed(2)}]${row.base === 'lua' ? '' : ` ${shortName(row.base, row.key)}`}`;
   } else if (values.n > 1) {
     text += ` [${compact(values.lo)}-${compact(values.hi)}]`;
   }
@@ -54,7 +59,7 @@ function markdown(header: string[], body: string[][]): string {
 }
 
 export function targetText(t: Target): string {
-  if (t.base) return `${t.client} ${t.op} ${t.bound}x ${shortName(t.base)}`;
+  if (t.base) return `${t.client} ${t.op} ${t.bound}x ${shortName(t.base, t.row)}`;
   return `${t.client} ${t.op} ${t.bound} ${t.unit}`;
 }
 

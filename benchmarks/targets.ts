@@ -1,5 +1,6 @@
 /**
- * The targets (issue #10 for the native engine, issue #9 for the portable one) and their
+ * The targets (issue #10 for the native engine, issue #9 for the portable one, #11 UDP,
+ * #12 HTTP and TLS on both) and their
  * verdicts. A ratio target is judged on the pair ratios of its rows (each round's run of
  * the client over the base client's run of the same round); an absolute one on the
  * client's own samples. The spread is the median's confidence interval (stats.ts):
@@ -80,6 +81,12 @@ export const TARGETS: readonly Target[] = [
   // Issue #11: UDP round-trip latency and datagram rate (native engine against LuaSocket).
   ratio('W7/median', 'native', 'lua', '<=', 1.3, '#11'),
   ratio('W8/rate', 'native', 'lua', '>=', 1.0, '#11'),
+  // Issue #12: socket.http requests/s against LuaSocket's socket.http, socket.ssl bulk
+  // receive against node:tls, on both engines.
+  ratio('W9/rate', 'native', 'lua', '>=', 1.0, '#12'),
+  ratio('W9/rate', 'portable', 'lua', '>=', 1.0, '#12'),
+  ratio('W10/rate', 'native', 'node', '>=', 0.8, '#12'),
+  ratio('W10/rate', 'portable', 'node', '>=', 0.8, '#12'),
 ];
 
 /** The records a verdict may use: timed rounds, not discarded. */

@@ -4,9 +4,10 @@
  * is a failure, never a result.
  */
 import type { ClientId } from './clients.js';
-import type { Job, Report, WorkloadId } from './job.js';
+import { type Job, type Report, tlsTail, type WorkloadId } from './job.js';
 import type { LoaderResult, PeerStats } from './peer.js';
 import { groupedPercentile } from './stats.js';
+import type { TlsStats } from './tls-peer.js';
 
 export type Mode = 'quick' | 'full';
 export type Better = 'higher' | 'lower';
@@ -24,6 +25,8 @@ export interface Checked {
   report: Report;
   /** The peer's counters over the run. */
   peer: PeerStats;
+  /** The TLS server's counters over the run (W10). */
+  tls?: TlsStats;
   loader?: LoaderResult;
 }
 
@@ -46,8 +49,12 @@ export interface Workload {
   id: string;
   title: string;
   job: WorkloadId;
-  /** Which peer port the client gets. */
-  port: 'service' | 'close' | 'udp' | 'none';
+  /** Which peer port the client gets ('tls': the TLS server's). */
+  port: 'service' | 'close' | 'udp' | 'http' | 'tls' | 'none';
+  /** The client the table's ratios are taken to (default LuaSocket). */
+  base?: ClientId;
+  /** What the node column runs here, when not node:net (for the table's texts). */
+  nodeApi?: string;
   /** Run with a low-priority spinner keeping the vCPUs awake. */
   busy: boolean;
   size: Sizing;
@@ -274,6 +281,56 @@ export const WORKLOADS: readonly Workload[] = [
       const p: string[] = [];
       expect(p, 'echoes received', report.done, job.count);
       expect(p, 'peer: datagrams echoed', peer.udpEchoed, job.count);
+      return p;
+    },
+  },
+  {
+    id: 'W9',
+    title: 'W9 HTTP GET, no keep-alive, 100-byte body (node: http.get, agent: false)',
+    job: 'httpget',
+    port: 'http',
+    nodeApi: 'node:http',
+    busy: false,
+    size: { probe: 2000, cap: 2_000_000, same: false },
+    warmup: 100,
+    unit: 'requests',
+    fullOnly: false,
+    figures: [perSecond('requests/s')],
+    check: ({ job, report, peer }) => {
+      // Each client compared every body with HTTP_BODY and every status with 200.
+      const p: string[] = [];
+      const total = job.count + job.warmup;
+      expect(p, 'requests', report.done, total);
+      expect(p, 'peer: HTTP connections', peer.httpConns, total);
+      expect(p, 'peer: GET /x requests', peer.httpRequests, total);
+      expect(p, 'peer: responses written', peer.httpResponses, total);
+      expect(p, 'peer: bad requests', peer.httpBad, 0);
+      return p;
+    },
+  },
+  {
+    id: 'W10',
+    title: "W10 TLS bulk receive(65536), 'buffer' (Lua: LuaSec; node: node:tls)",
+    job: 'tlsbulk',
+    port: 'tls',
+    base: 'node',
+    nodeApi: 'node:tls',
+    busy: false,
+    size: { probe: 256 * MiB, cap: 64 * GiB, same: false },
+    warmup: 0,
+    unit: 'bytes',
+    fullOnly: false,
+    figures: [megabytesPerSecond],
+    check: ({ job, report, tls }) => {
+      const p: string[] = [];
+      expect(p, 'bytes', report.bytes, job.count);
+      expect(p, 'last bytes', report.text, tlsTail(job.count));
+      expect(p, 'server: handshakes', tls?.conns, 1);
+      expect(p, 'server: TLS 1.3 AES-256-GCM sessions', tls?.pinned, 1);
+      expect(p, 'server: requests', tls?.requests, 1);
+      expect(p, 'server: bytes sent', tls?.bytesSent, job.count);
+      expect(p, 'server: streams finished', tls?.finished, 1);
+      expect(p, 'server: failures', tls?.bad, 0);
       return p;
     },
   },

@@ -2,7 +2,8 @@
  * The client under test: this package, straight-line blocking code as a LuaSocket script
  * would be written. Line workloads use the default (utf8 string) encoding; bulk
  * receives use 'buffer', the JavaScript form of Lua's byte strings. W4 sends a string,
- * as a ported Lua script would; W4b sends a Buffer of the same bytes.
+ * as a ported Lua script would; W4b sends a Buffer of the same bytes. W9 (socket.http) and
+ * W10 (socket.ssl) are in luasocket-http-tls.ts.
  * The engine is whatever LUASOCKET_ENGINE (read by the package at import) selects.
  *
  *   node dist/benchmarks/clients/luasocket-client.js <workload> <port> <count> <warmup> <seed>
@@ -21,6 +22,7 @@ import {
   requestLine,
   runClient,
 } from '../job.js';
+import { httpGet, tlsBulk } from './luasocket-http-tls.js';
 
 // Loaded in main() so that the start-up workload can time the import itself.
 type Socket = typeof import('../../src/index.js');
@@ -226,6 +228,8 @@ const WORKLOADS = {
   accept,
   udpecho: udpEcho,
   udprate: udpRate,
+  httpget: httpGet,
+  tlsbulk: tlsBulk,
 } as const;
 
 await runClient(async (job) => {

@@ -1,7 +1,8 @@
 /**
  * The in-process limit: Node's own asynchronous node:net doing the same work with
  * callbacks and promises, no threads and no shared memory. Lines are cut and decoded to
- * strings as receive('*l') would; bulk data stays in Buffers.
+ * strings as receive('*l') would; bulk data stays in Buffers. W9 and W10 use node:http and
+ * node:tls instead (node-http-tls.ts).
  *
  *   node dist/benchmarks/clients/node-net-client.js <workload> <port> <count> <warmup> <seed>
  */
@@ -20,6 +21,7 @@ import {
   requestLine,
   runClient,
 } from '../job.js';
+import { httpGet, tlsBulk } from './node-http-tls.js';
 
 const LF = 10;
 
@@ -321,6 +323,12 @@ await runClient(async (job) => {
       break;
     case 'udprate':
       report = await udpRate(job);
+      break;
+    case 'httpget':
+      report = await httpGet(job);
+      break;
+    case 'tlsbulk':
+      report = await tlsBulk(job);
       break;
   }
   report.hwmKiB = peakRssKiB();

@@ -232,6 +232,49 @@ function run.udprate()
   return { seconds = seconds, done = done, bytes = #DATAGRAM * done }
 end
 
+-- W9: LuaSocket's own socket.http, one request (and connection) at a time. The body must
+-- be the peer's (benchmarks/job.ts HTTP_BODY).
+local HTTP_BODY = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqr"
+
+function run.httpget()
+  local http = require("socket.http")
+  http.TIMEOUT = TIMEOUT
+  local url = string.format("http://%s:%d/x", HOST, port)
+  local function get(i)
+    local body, code = http.request(url)
+    if body ~= HTTP_BODY or code ~= 200 then error("request " .. i .. ": " .. tostring(code) .. " " .. tostring(body)) end
+  end
+  for i = 1, warmup do get(i) end
+  local t0 = gettime()
+  for i = 1, count do get(warmup + i) end
+  local seconds = gettime() - t0
+  return { seconds = seconds, done = warmup + count, bytes = #HTTP_BODY * (warmup + count) }
+end
+
+-- W10: LuaSec over LuaSocket, read with receive(65536) until the requested bytes are in.
+local TLS_TAIL = 16
+
+function run.tlsbulk()
+  local ssl = require("ssl")
+  local tcp = open(nil)
+  local conn = assert(ssl.wrap(tcp, { mode = "client", protocol = "any", verify = "none" }))
+  conn:settimeout(TIMEOUT)
+  assert(conn:dohandshake())
+  assert(conn:send(string.format("BULK %d\n", count)))
+  local calls, bytes, last = 0, 0, ""
+  local t0 = gettime()
+  while bytes < count do
+    local data, err = conn:receive(math.min(CHUNK, count - bytes))
+    if not data then error("receive after " .. bytes .. " bytes: " .. err) end
+    calls = calls + 1
+    bytes = bytes + #data
+    last = data
+  end
+  local seconds = gettime() - t0
+  conn:close()
+  return { seconds = seconds, done = calls, bytes = bytes, text = last:sub(-TLS_TAIL) }
+end
+
 -- Lua has one kind of string: W4b (a Buffer in JavaScript) is the same job here.
 run.sendbuf = run.send
 
