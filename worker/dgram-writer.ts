@@ -43,11 +43,15 @@ export class DatagramWriter {
     const room = DGRAM_RING_BYTES - off;
     if (size > room) {
       // A record never wraps: mark the rest of the ring as skipped and start over.
-      if (room + size > free) return this.drop();
+      if (room + size > free) {
+        this.drop();
+        return;
+      }
       this.ring.writeUInt32LE(DG_WRAP, off);
       at = (head + room) >>> 0;
     } else if (size > free) {
-      return this.drop();
+      this.drop();
+      return;
     }
     const o = at & MASK;
     this.ring.writeUInt32LE(msg.length, o);
