@@ -168,7 +168,7 @@ export class Stream {
    * waiting per the timeout rules. `maxBytes` lets bulk reads take more at once where
    * that cannot be observed. Returns 0 or an ErrCode. The window never wraps the ring.
    */
-  private fill(maxBytes = FILL_BYTES): number {
+  private fill(maxBytes = FILL_BYTES, want = 0): number {
     if (this.detached) return ErrCode.CLOSED;
     // Everything taken so far in this call was copied out: the worker may reuse it.
     this.release();
@@ -197,13 +197,39 @@ export class Stream {
       this.maybeResume(true);
       try {
         // Waking for a pause that began after the check above loops back to notify it.
-        if (!this.host.link.waitUntil(() => this.hasNews() || this.needsResume(), this.tm.waitDeadline())) return ErrCode.TIMEOUT;
+        if (!this.waitNews(want)) {
+          // Out of time: what did arrive is still taken (LuaSocket's partial result).
+          if (Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0 !== this.last) continue;
+          return ErrCode.TIMEOUT;
+        }
       } catch (e) {
         // The worker is gone: move to a fresh one, or end here with what was consumed.
         if (!(e instanceof WorkerDeadError)) throw e;
         if (this.host.recover()) continue;
         return ErrCode.CLOSED;
       }
+    }
+  }
+
+  /**
+   * Waits per the timeout for news. With `want` > 0 (bytes a count receive still misses) the
+   * worker is asked not to wake this thread for less (protocol.ts, RX_WANT), so a bulk
+   * receive sleeps once instead of once per arriving chunk.
+   */
+  private waitNews(want: number): boolean {
+    const hdr = this.hdr;
+    if (want <= 0) return this.host.link.waitUntil(() => this.hasNews() || this.needsResume(), this.tm.waitDeadline());
+    const target = (this.last + Math.min(want, RX_RING_BYTES / 4)) | 0;
+    Atomics.store(hdr, Hdr.RX_WANT, target);
+    Atomics.or(hdr, Hdr.RX_FLAGS, RxFlag.WANT);
+    try {
+      const enough = () =>
+        ((Atomics.load(hdr, Hdr.RX_HEAD) - target) | 0) >= 0 ||
+        (Atomics.load(hdr, Hdr.RX_FLAGS) & (RxFlag.EOF | RxFlag.ERROR)) !== 0 ||
+        this.needsResume();
+      return this.host.link.waitUntil(enough, this.tm.waitDeadline());
+    } finally {
+      Atomics.and(hdr, Hdr.RX_FLAGS, ~RxFlag.WANT);
     }
   }
 
@@ -266,7 +292,7 @@ export class Stream {
     let got = 0;
     do {
       if (this.first === this.last) {
-        const err = this.fill(Math.max(need - got, FILL_BYTES));
+        const err = this.fill(Math.max(need - got, FILL_BYTES), need - got);
         if (err) return { ok: false, err, partial: concat(prefix, out, got) };
       }
       const [off, len] = this.window();

@@ -101,6 +101,12 @@ export const Hdr = {
   PENDING: 10,
   /** The OS descriptor of the worker's socket, for getfd (-1 while there is none). */
   FD: 11,
+  /**
+   * While RxFlag.WANT is set: the RX_HEAD counter a blocked receive needs before it can
+   * finish (a byte count still missing). The worker does not wake the caller for less, so a
+   * receive(65536) over 16 KiB TLS records sleeps once, not four times.
+   */
+  RX_WANT: 12,
   /** Number of Int32 words (the header is padded to 64 bytes). */
   WORDS: 16,
 } as const;
@@ -115,6 +121,8 @@ export const RxFlag = {
    * RX_TAIL; the caller calls Atomics.notify on RX_TAIL once it has freed space.
    */
   PAUSED: 4,
+  /** RX_WANT holds the head a waiting receive needs (see Hdr.RX_WANT). */
+  WANT: 8,
 } as const;
 
 /** Values of Hdr.STATE. */

@@ -84,7 +84,7 @@ export class Connection {
     const head = Atomics.load(this.hdr, Hdr.RX_HEAD) >>> 0;
     Atomics.store(this.hdr, Hdr.RX_HEAD, (head + n) | 0);
     if (this.free() >= MIN_READ_ROOM) {
-      this.wake();
+      this.dataWake();
       return true;
     }
     // Nearly full: stop reading until the caller frees room; the rest waits in the kernel.
@@ -184,6 +184,20 @@ export class Connection {
       this.socket.pause();
       Atomics.or(this.hdr, Hdr.RX_FLAGS, RxFlag.PAUSED);
       this.awaitRoom();
+      this.wake();
+      return;
+    }
+    this.dataWake();
+  }
+
+  /**
+   * Wakes the caller for new bytes, unless a blocked receive said it needs more than there
+   * is now (protocol.ts, RX_WANT): it would only go back to sleep.
+   */
+  private dataWake(): void {
+    if ((Atomics.load(this.hdr, Hdr.RX_FLAGS) & RxFlag.WANT) !== 0) {
+      const head = Atomics.load(this.hdr, Hdr.RX_HEAD);
+      if (((head - Atomics.load(this.hdr, Hdr.RX_WANT)) | 0) < 0) return;
     }
     this.wake();
   }
