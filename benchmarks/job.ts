@@ -144,6 +144,20 @@ export function requestLine(job: Job): string {
   }
 }
 
+/**
+ * W3a reads whole streams with receive('*a'): each stream is at most this long (the Lua client
+ * has the same constant), so a run long enough to time is several streams, not one result of
+ * several GiB that would double in every client's memory.
+ */
+export const WHOLE_STREAM_BYTES = 512 * 1024 * 1024;
+
+/** The stream lengths of a W3a run: count bytes in streams of at most WHOLE_STREAM_BYTES. */
+export function wholeStreams(count: number): number[] {
+  const pieces: number[] = [];
+  for (let left = count; left > 0; left -= WHOLE_STREAM_BYTES) pieces.push(Math.min(left, WHOLE_STREAM_BYTES));
+  return pieces;
+}
+
 /** Runs a client's workload function and prints its report as the last stdout line. */
 export async function runClient(run: (job: Job) => Report | Promise<Report>): Promise<void> {
   let report: Report;

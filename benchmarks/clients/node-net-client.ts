@@ -20,6 +20,7 @@ import {
   type Report,
   requestLine,
   runClient,
+  wholeStreams,
 } from '../job.js';
 import { httpGet, tlsBulk } from './node-http-tls.js';
 
@@ -121,25 +122,42 @@ async function lines(job: Job): Promise<Report> {
   return { ok: true, seconds, done: n, bytes, text: last, hwmKiB: 0 };
 }
 
-async function bulk(job: Job, keepAll: boolean): Promise<Report> {
+async function bulk(job: Job): Promise<Report> {
   const s = await open(job);
   let calls = 0;
   let bytes = 0;
-  const parts: Buffer[] = [];
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
     s.on('data', (chunk: Buffer) => {
       calls++;
       bytes += chunk.length;
-      if (keepAll) parts.push(chunk);
     });
     s.on('end', resolve);
     s.on('error', reject);
   });
-  if (keepAll) bytes = Buffer.concat(parts).length;
   const seconds = (performance.now() - t0) / 1000;
   s.destroy();
-  return { ok: true, seconds, done: keepAll ? 1 : calls, bytes, hwmKiB: 0 };
+  return { ok: true, seconds, done: calls, bytes, hwmKiB: 0 };
+}
+
+/** W3a's counterpart: each whole stream gathered into one Buffer, as receive('*a') returns it. */
+async function bulkAll(job: Job): Promise<Report> {
+  let bytes = 0;
+  const streams = wholeStreams(job.count);
+  const t0 = performance.now();
+  for (const count of streams) {
+    const s = await open({ ...job, count });
+    const parts: Buffer[] = [];
+    await new Promise<void>((resolve, reject) => {
+      s.on('data', (chunk: Buffer) => parts.push(chunk));
+      s.on('end', resolve);
+      s.on('error', reject);
+    });
+    bytes += Buffer.concat(parts).length;
+    s.destroy();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return { ok: true, seconds, done: streams.length, bytes, hwmKiB: 0 };
 }
 
 async function send(job: Job): Promise<Report> {
@@ -300,10 +318,10 @@ await runClient(async (job) => {
       report = await lines(job);
       break;
     case 'bulk':
-      report = await bulk(job, false);
+      report = await bulk(job);
       break;
     case 'bulkall':
-      report = await bulk(job, true);
+      report = await bulkAll(job);
       break;
     case 'send':
     case 'sendbuf':
