@@ -4,7 +4,7 @@
  * a condition holds in shared memory or a deadline passes. Every wait is bounded and
  * watches the worker's heartbeat, so a dead worker can never hang a caller.
  */
-import type { MessagePort, Worker } from 'node:worker_threads';
+import type { MessagePort, Worker, WorkerOptions } from 'node:worker_threads';
 import {
   type Accepted,
   type Command,
@@ -53,6 +53,35 @@ const SPIN_CHECKS = 32;
 
 let generation = 0;
 
+/**
+ * The Node options to start the worker with: undefined (Node's default: the script's, less
+ * those a worker cannot take) unless the script has --input-type, which a worker started
+ * from a file refuses: it would die at start under `node --input-type=module -e ...` or ESM
+ * on stdin. Then the script's options without it.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] | undefined {
+  if (!execArgv.some((a) => a === '--input-type' || a.startsWith('--input-type='))) return undefined;
+  const kept: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i] as string;
+    if (a === '--input-type') i++;
+    else if (!a.startsWith('--input-type=')) kept.push(a);
+  }
+  return kept;
+}
+
+/** Starts the worker; an explicit option list a worker refuses (e.g. --expose-gc) falls back to none. */
+function startWorker(url: URL, options: WorkerOptions): Worker {
+  const { Worker: WorkerThread } = threads();
+  const execArgv = workerExecArgv(process.execArgv);
+  try {
+    return new WorkerThread(url, { ...options, execArgv });
+  } catch (e) {
+    if ((e as { code?: string }).code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw e;
+    return new WorkerThread(url, { ...options, execArgv: [] });
+  }
+}
+
 export class WorkerLink {
   readonly ctl: Int32Array;
   /** Unique per engine in this process (thread id and generation). */
@@ -76,14 +105,14 @@ export class WorkerLink {
   constructor() {
     const sab = new SharedArrayBuffer(Ctl.WORDS * 4);
     this.ctl = new Int32Array(sab);
-    const { MessageChannel, threadId, Worker: WorkerThread } = threads();
+    const { MessageChannel, threadId } = threads();
     this.receiveMessageOnPort = threads().receiveMessageOnPort;
     const { port1, port2 } = new MessageChannel();
     this.replies = port1;
     generation += 1;
     this.token = ((threadId & 0xffff) << 14) | (generation & 0x3fff);
     const data: WorkerData = { ctl: sab, replyPort: port2, token: this.token };
-    this.worker = new WorkerThread(new URL('../../worker/io-worker.js', import.meta.url), {
+    this.worker = startWorker(new URL('../../worker/io-worker.js', import.meta.url), {
       workerData: data,
       transferList: [port2],
       stdout: false,
