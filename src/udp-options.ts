@@ -5,7 +5,6 @@
  * 'ipv6-multicast-hops' entries are IPV6_UNICAST_HOPS (the engine sees the name and maps
  * it), and a bad IPv6 membership interface is reported for argument #-2.
  */
-import { isIPv6 } from 'node:net';
 import { argError, checkBoolean, checkString, LuaError, luaToNumber, luaTypeName, numberToLuaString } from './args.js';
 import { inetAton } from './engine/portable/portable-resolve.js';
 import type { DatagramHandle, DgramOptionName, DgramOptionValue, Membership } from './engine/types.js';
@@ -81,7 +80,8 @@ function luaString(v: unknown): string | null {
 
 /** inet_pton(AF_INET6): a numeric IPv6 address, no scope id. */
 export function isInet6(s: string): boolean {
-  return !s.includes('%') && isIPv6(s);
+  // node:net is loaded here, when an option needs it, not at import (it costs 1 ms of start-up).
+  return !s.includes('%') && process.getBuiltinModule('node:net').isIPv6(s);
 }
 
 function checkTable(v: unknown): Record<string, unknown> {

@@ -171,6 +171,7 @@ test.serial(
       /^README\.md$/,
       /^LICENSE$/,
       /^dist\/(src|worker)\/.+\.(js|d\.ts)$/,
+      /^dist\/src\/luasocket-body\.js\.cache$/,
       /^prebuilds\/[a-z0-9]+-[a-z0-9]+\/luasocket(\.glibc|\.musl)?\.node$/,
       /^native\/[a-z_]+\.[ch]$/,
       /^scripts\/build-native\.mjs$/,
@@ -183,6 +184,9 @@ test.serial(
     for (const needed of [
       'dist/src/index.js',
       'dist/src/index.d.ts',
+      'dist/src/luasocket.js',
+      'dist/src/luasocket-body.js',
+      'dist/src/luasocket-body.js.cache',
       'dist/worker/io-worker.js',
       'prebuilds/linux-x64/luasocket.glibc.node',
       'prebuilds/linux-x64/luasocket.musl.node',
