@@ -6,7 +6,7 @@
 import type { ClientId, ClientSpec } from './clients.js';
 import type { RunRecord } from './runner.js';
 import { spreadOf } from './stats.js';
-import { pairRatios, type Target, type Verdict, valuesByRound } from './targets.js';
+import { analysisSection, pairRatios, type Target, type Verdict, valuesByRound } from './targets.js';
 import { type Better, WORKLOADS } from './workloads.js';
 
 export interface RowSpec {
@@ -91,7 +91,9 @@ export function renderVerdicts(verdicts: readonly Verdict[], rows: readonly RowS
     .map((v) => {
       const label = rows.find((r) => r.key === v.target.row)?.label ?? v.target.row;
       const failed = v.failedRuns ? `; ${v.failedRuns} run(s) failed their check` : '';
-      return `${v.word.padEnd(6)} ${label}: ${targetText(v.target)} (${v.target.source}): ${measured(v)}${failed}`;
+      const line = `${v.word.padEnd(6)} ${label}: ${targetText(v.target)} (${v.target.source}): ${measured(v)}${failed}`;
+      if (v.word !== 'MISS' && v.word !== 'UNSURE') return line;
+      return `${line}\n       why: benchmarks/ANALYSIS.md, section "${analysisSection(v.target)}"`;
     })
     .join('\n');
 }

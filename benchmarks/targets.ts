@@ -89,6 +89,31 @@ export const TARGETS: readonly Target[] = [
   ratio('W10/rate', 'portable', 'node', '>=', 0.8, '#12'),
 ];
 
+/**
+ * The section of benchmarks/ANALYSIS.md that says where the time goes for a target's row,
+ * so that a MISS or UNSURE line can point at the measured reason.
+ */
+export function analysisSection(t: Target): string {
+  const workload = splitRow(t.row)[0];
+  if (t.client === 'portable' && !/^W(9|10)$/.test(workload)) return 'Portable engine';
+  if (t.row.endsWith('/rss')) return 'Peak RSS of W2 and W3';
+  if (workload.startsWith('W1 ')) return 'W1 echo';
+  if (workload === 'W7' || workload === 'W8') return 'W7 UDP echo and W8 datagram rate';
+  if (workload === 'W9' || workload === 'W10') return 'W9 HTTP GET without keep-alive and W10 TLS bulk receive';
+  if (workload === 'start-up') return 'Start-up';
+  if (workload === 'idle') return '1,000 idle connections';
+  return SECTIONS[workload] ?? workload;
+}
+
+const SECTIONS: Record<string, string> = {
+  W2: 'W2 lines',
+  W3: 'W3 bulk receive(65536)',
+  W3a: "W3a receive('*a')",
+  W4: 'W4 send 64 KiB chunks',
+  W5: 'W5 connect + close',
+  W6: 'W6 accept + close',
+};
+
 /** The records a verdict may use: timed rounds, not discarded. */
 export function usable(records: readonly RunRecord[]): RunRecord[] {
   return records.filter((r) => r.round > 0 && !r.discarded);
