@@ -56,8 +56,6 @@ static int set_nosigpipe(int fd) {
   return fd;
 }
 
-int ls_stream_socket(int af) { return ls_socket(af, SOCK_STREAM); }
-
 int ls_socket(int af, int type) {
 #ifdef LS_HAVE_SOCK_FLAGS
   int fd = socket(af, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);

@@ -67,11 +67,8 @@
 #define TCP_KEEPIDLE TCP_KEEPALIVE
 #endif
 
-/* A non-blocking, close-on-exec stream socket (SIGPIPE-free where a socket option does
-   that): the descriptor, or -1 with errno set. */
-int ls_stream_socket(int af);
-
-/* The same for any socket type (SOCK_STREAM, SOCK_DGRAM). */
+/* A non-blocking, close-on-exec socket of any type (SOCK_STREAM, SOCK_DGRAM), SIGPIPE-free
+   where a socket option does that: the descriptor, or -1 with errno set. */
 int ls_socket(int af, int type);
 
 /* sendto(2) / recvfrom(2) that neither block nor raise SIGPIPE; EINTR is retried. Bytes

@@ -26,17 +26,7 @@ JS_FN(js_socket_of) {
   int af = af_from_tag(tag);
   if (af == 0) return js_int(env, -EAFNOSUPPORT);
   guards_reclaim_if_collected(env);
-  int fd = ls_socket(af, dgram ? SOCK_DGRAM : SOCK_STREAM);
-  if (fd < 0) return js_int(env, -errno);
-  if (af == AF_INET6) {
-    int one = 1;
-    if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
-      int err = errno;
-      close(fd);
-      return js_int(env, -err);
-    }
-  }
-  return js_int(env, fd);
+  return js_int(env, new_socket(af, dgram ? SOCK_DGRAM : SOCK_STREAM));
 }
 
 /* sendto(fd, data, offset, length, family, address, port): bytes sent or -errno. */

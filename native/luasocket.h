@@ -83,6 +83,9 @@ bool make_sockaddr_un(const uint8_t *path, size_t len, struct sockaddr_storage *
 size_t sockaddr_un_path(const struct sockaddr_storage *ss, socklen_t sslen, const char **path);
 
 /* ---- sockets.c */
+/* A new socket as LuaSocket's inet_trycreate makes it: non-blocking, close-on-exec, and
+   IPv6-only when AF_INET6 (dual-stack is never implicit). The fd, or -errno. */
+int new_socket(int af, int type);
 JS_FN(js_socket);
 JS_FN(js_bind);
 JS_FN(js_connect);

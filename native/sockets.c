@@ -13,18 +13,21 @@ JS_FN(js_socket) {
   int af = af_from_tag(tag);
   if (af == 0) return js_int(env, -EAFNOSUPPORT);
   guards_reclaim_if_collected(env);
-  int fd = ls_stream_socket(af);
-  if (fd < 0) return js_int(env, -errno);
-  /* IPv6 sockets are IPv6-only, as in LuaSocket; dual-stack is never implicit. */
+  return js_int(env, new_socket(af, SOCK_STREAM));
+}
+
+int new_socket(int af, int type) {
+  int fd = ls_socket(af, type);
+  if (fd < 0) return -errno;
   if (af == AF_INET6) {
     int one = 1;
     if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) != 0) {
       int err = errno;
       close(fd);
-      return js_int(env, -err);
+      return -err;
     }
   }
-  return js_int(env, fd);
+  return fd;
 }
 
 typedef int (*addr_call)(int, const struct sockaddr *, socklen_t);
