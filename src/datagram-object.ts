@@ -1,6 +1,6 @@
 /**
  * What LuaSocket's two datagram kinds share (udp.c and unixdgram.c are near copies): the
- * receive size rule, data arguments, close / getfd / setfd / dirty / gettimeout, and
+ * receive size rule, data arguments, close / dirty / gettimeout, and
  * select's view. One datagram per call: receive(n) returns at most n bytes of the next
  * datagram and the kernel discards the rest; receive(0) consumes a datagram and returns
  * "". An object without a socket (never made, closed, setfd(-1)) reads as LuaSocket's
@@ -13,7 +13,6 @@ import { fromBytes, sliceAs, toBytes } from './codec.js';
 import type { DatagramHandle, DatagramRead, Engine, Owner, Readiness, SockAddress } from './engine/types.js';
 import { WorkerDeadError } from './engine/worker-link.js';
 import { type Data, type Ok, SocketObject } from './object.js';
-import { toCInt } from './stream-object.js';
 
 /** LuaSocket's UDP_DATAGRAMSIZE / UNIXDGRAM_DATAGRAMSIZE: receive's default size. */
 export const DATAGRAM_SIZE = 8192;
@@ -48,9 +47,7 @@ function isDatagramObject(o: unknown): boolean {
   return o instanceof DatagramObject;
 }
 
-export abstract class DatagramObject<D extends Data = string> extends SocketObject<D> {
-  /** The OS socket, null when there is none. */
-  protected handle: DatagramHandle | null;
+export abstract class DatagramObject<D extends Data = string> extends SocketObject<D, DatagramHandle> {
   protected readonly owner: Owner = { tm: this.tm, stats: { received: 0, sent: 0 } };
 
   constructor(
@@ -60,11 +57,6 @@ export abstract class DatagramObject<D extends Data = string> extends SocketObje
   ) {
     super(kind);
     this.handle = handle;
-  }
-
-  /** The socket, when the object has one (setfd(-1) leaves a handle with none). */
-  protected socket(): DatagramHandle | null {
-    return this.handle?.open ? this.handle : null;
   }
 
   // ---------------------------------------------------------------- arguments
@@ -158,24 +150,6 @@ export abstract class DatagramObject<D extends Data = string> extends SocketObje
     this.check('dirty');
     return [false];
   }
-
-  getfd(): [number] {
-    this.check('getfd');
-    return [this.handle?.fd ?? -1];
-  }
-
-  /** Replaces the stored descriptor without closing the old one (returns no values). */
-  setfd(fd: number): [];
-  setfd(...args: unknown[]): [] {
-    this.check('setfd');
-    const fd = toCInt(checkNumber(arg(args, 0), 1, 'setfd'));
-    if (this.handle) this.handle.setfd(fd);
-    else if (fd >= 0) this.handle = this.adoptFd(fd);
-    return [];
-  }
-
-  /** setfd on an object without a socket: a handle for `fd`. */
-  protected abstract adoptFd(fd: number): DatagramHandle;
 
   gettimeout(): [number, number] {
     return this.timeouts('gettimeout');

@@ -1,10 +1,10 @@
 /**
  * What every LuaSocket object has, whatever its kind (LuaSocket's auxiliar.c and
  * timeout.c): a class name `group{kind}`, the self checks that raise "calling 'X' on bad
- * self", tostring, timeouts, and (not part of LuaSocket) the encoding received data comes
+ * self", tostring, timeouts, getfd/setfd, and (not part of LuaSocket) the encoding received data comes
  * back in.
  */
-import { ABSENT, arg, argError, checkString, LuaError, optNumber } from './args.js';
+import { ABSENT, arg, argError, checkNumber, checkString, LuaError, optNumber } from './args.js';
 import type { Encoding } from './buffer.js';
 import type { Readiness } from './engine/types.js';
 import { Timeout } from './timeout.js';
@@ -15,13 +15,23 @@ export type Data = string | Buffer;
 
 let objectCount = 0;
 
-export abstract class SocketObject<_D extends Data = string> {
+/** What every engine handle has: its descriptor, whether it stands for a socket, close and setfd. */
+export interface FdHandle {
+  readonly fd: number;
+  readonly open: boolean;
+  close(): void;
+  setfd(fd: number): void;
+}
+
+export abstract class SocketObject<_D extends Data = string, H extends FdHandle = FdHandle> {
   /** LuaSocket's group: 'tcp', 'udp', 'unixstream', 'unixdgram'. */
   protected abstract readonly group: string;
   /** The state within the group: 'master', 'client', 'server', 'connected', 'unconnected'. */
   protected kind: string;
   protected readonly tm = new Timeout();
   protected encoding: Encoding = 'utf8';
+  /** The OS socket, null when there is none (never created, closed, or setfd(-1) on a fresh object). */
+  protected handle: H | null = null;
   /** The object's number; tostring's address is made from it only when asked for. */
   readonly #serial: number;
 
@@ -56,6 +66,36 @@ export abstract class SocketObject<_D extends Data = string> {
       throw new LuaError(`calling '${fname}' on bad self (${group}{${kinds.length === 1 ? kinds[0] : 'any'}} expected)`);
     }
   }
+
+  /** The socket, when the object has one (setfd(-1) leaves a handle with none). */
+  protected socket(): H | null {
+    return this.handle?.open ? this.handle : null;
+  }
+
+  /** Closes and drops the socket, then fails with `err`: unixstream.c and unixdgram.c do so when bind or connect fails. */
+  protected destroyed(err: string): Fail {
+    this.handle?.close();
+    this.handle = null;
+    return [null, err];
+  }
+
+  getfd(): [number] {
+    this.check('getfd');
+    return [this.handle?.fd ?? -1];
+  }
+
+  /** Replaces the stored descriptor without closing the old one (returns no values). */
+  setfd(fd: number): [];
+  setfd(...args: unknown[]): [] {
+    this.check('setfd');
+    const fd = toCInt(checkNumber(arg(args, 0), 1, 'setfd'));
+    if (this.handle) this.handle.setfd(fd);
+    else if (fd >= 0) this.handle = this.adoptFd(fd);
+    return [];
+  }
+
+  /** setfd on an object without a socket: a handle for `fd` (null: this kind cannot adopt one). */
+  protected abstract adoptFd(fd: number): H | null;
 
   /** @internal readiness for socket.select (null: no OS socket, never ready). */
   abstract readiness(): Readiness | null;
@@ -120,4 +160,12 @@ export abstract class SocketObject<_D extends Data = string> {
     this.check(fname);
     return [this.tm.block, this.tm.total];
   }
+}
+
+/**
+ * C's conversions of a double, as LuaSocket's casts do them on x86-64: values out of range
+ * (and NaN, infinities) become the type's minimum.
+ */
+export function toCInt(x: number): number {
+  return Number.isFinite(x) && x > -2147483649 && x < 2147483648 ? Math.trunc(x) : -2147483648;
 }

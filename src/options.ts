@@ -38,8 +38,6 @@ const OPTIONS: Record<OptionName, Option> = {
   'tcp-fastopen-connect': opt('int', false, true),
 };
 
-export const OPTION_NAMES: readonly string[] = Object.keys(OPTIONS);
-
 function lookup(name: string, fname: 'getoption' | 'setoption', only?: readonly OptionName[]): [OptionName, Option] {
   const o = Object.hasOwn(OPTIONS, name) ? OPTIONS[name as OptionName] : undefined;
   if (!o || (fname === 'getoption' ? !o.get : !o.set) || (only && !only.includes(name as OptionName))) {

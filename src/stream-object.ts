@@ -1,7 +1,7 @@
 /**
  * The methods every stream object shares (LuaSocket's buffer.c meth_* and the common
  * socket methods): receive with its patterns, prefixes and partials, send with string.sub
- * ranges, statistics, dirty, getfd/setfd, shutdown and close. TCP and unix streams extend
+ * ranges, statistics, dirty, shutdown and close. TCP and unix streams extend
  * this; the engine handle underneath does the I/O.
  */
 import {
@@ -20,7 +20,8 @@ import { fromBytes, sendBytes, sliceAs, toBytes } from './codec.js';
 import type { DataHandle, Engine, Owner, Stats } from './engine/types.js';
 import { WorkerDeadError } from './engine/worker-link.js';
 import { errText } from './errors.js';
-import { type Data, type Ok, SocketObject } from './object.js';
+import { type Data, type Fail, type Ok, SocketObject } from './object.js';
+import type { Timeout } from './timeout.js';
 
 export type Pattern = '*l' | '*a' | number | string;
 export type ReceiveResult<D extends Data> = [D] | [null, string, D];
@@ -29,9 +30,7 @@ export type StatsResult = [number, number, number];
 
 const EMPTY = Buffer.alloc(0);
 
-export abstract class StreamObject<D extends Data = string, H extends DataHandle = DataHandle> extends SocketObject<D> {
-  /** The OS socket, null when there is none (never created, closed, or setfd(-1)). */
-  protected handle: H | null;
+export abstract class StreamObject<D extends Data = string, H extends DataHandle = DataHandle> extends SocketObject<D, H> {
   /** The receive side, once started; it outlives close() so buffered input stays readable. */
   protected stream: Stream | null = null;
   /** shutdown('receive'/'both') was called: once the buffer is empty, reads see the end of the stream. */
@@ -170,7 +169,7 @@ export abstract class StreamObject<D extends Data = string, H extends DataHandle
     let sent: number;
     let err: number;
     try {
-      [sent, err] = h.send(bytes.subarray(start - 1, end), this.tm);
+      [sent, err] = h.send(start === 1 && end === size ? bytes : bytes.subarray(start - 1, end), this.tm);
     } catch (e) {
       if (!(e instanceof WorkerDeadError)) throw e;
       return [null, 'closed', start - 1];
@@ -198,23 +197,24 @@ export abstract class StreamObject<D extends Data = string, H extends DataHandle
     return this.kind === 'client' && this.stream !== null && this.stream.dirty();
   }
 
-  getfd(): [number] {
-    this.check('getfd');
-    return [this.handle?.fd ?? -1];
+  /**
+   * What accept does once the listener is checked, for TCP and unix alike: `client`, a fresh
+   * client object of the listener's class, gets `listener`'s next connection; a worker that
+   * died during the wait reads as 'closed'.
+   */
+  protected acceptInto<C extends StreamObject<D, H>>(listener: { accept(tm: Timeout, owner: Owner): H | string }, client: C): [C] | Fail {
+    client.encoding = this.encoding;
+    let r: H | string;
+    try {
+      r = listener.accept(this.tm, client.owner);
+    } catch (e) {
+      if (!(e instanceof WorkerDeadError)) throw e;
+      r = 'closed';
+    }
+    if (typeof r === 'string') return [null, r];
+    client.handle = r;
+    return [client];
   }
-
-  /** Replaces the stored descriptor without closing the old one (returns no values). */
-  setfd(fd: number): [];
-  setfd(...args: unknown[]): [] {
-    this.check('setfd');
-    const fd = toCInt(checkNumber(getArg(args, 0), 1, 'setfd'));
-    if (this.handle) this.handle.setfd(fd);
-    else if (fd >= 0) this.handle = this.adoptFd(fd);
-    return [];
-  }
-
-  /** setfd on an object without a socket: a handle for `fd` (null: this kind cannot adopt one). */
-  protected abstract adoptFd(fd: number): H | null;
 
   /** LuaSocket's text for an ErrCode a data call ended with (TLS objects say 'wantread'/'wantwrite'). */
   protected errorText(code: number, _op: 'receive' | 'send'): string {
@@ -252,14 +252,7 @@ export abstract class StreamObject<D extends Data = string, H extends DataHandle
   }
 }
 
-/**
- * C's conversions of a double, as LuaSocket's casts do them on x86-64: values out of range
- * (and NaN, infinities) become the type's minimum.
- */
-export function toCInt(x: number): number {
-  return Number.isFinite(x) && x > -2147483649 && x < 2147483648 ? Math.trunc(x) : -2147483648;
-}
-
+/** C's conversion of a double to long, as toCInt's (object.ts) to int. */
 function toCLong(x: number): number {
   return Number.isFinite(x) && Math.abs(x) < 2 ** 63 ? Math.trunc(x) : -(2 ** 63);
 }

@@ -119,18 +119,7 @@ export class TcpSocket<D extends Data = string> extends StreamObject<D, StreamHa
     this.check('accept', 'server');
     this.tm.markStart();
     if (this.handle === null) return [null, 'closed'];
-    const client = new TcpSocket<D>(this.engine, 'client', this.family, null);
-    client.encoding = this.encoding;
-    let r: StreamHandle | string;
-    try {
-      r = this.handle.accept(this.tm, client.owner);
-    } catch (e) {
-      if (!(e instanceof WorkerDeadError)) throw e;
-      r = 'closed';
-    }
-    if (typeof r === 'string') return [null, r];
-    client.handle = r;
-    return [client];
+    return this.acceptInto(this.handle, new TcpSocket<D>(this.engine, 'client', this.family, null));
   }
 
   // ---------------------------------------------------------------- connect

@@ -45,13 +45,6 @@ export class UnixDgram<D extends Data = string> extends DatagramObject<D> {
     return this.engine.datagramFromFd(fd, 'unix', this.owner);
   }
 
-  /** A failed bind or connect destroys the socket, as unixdgram.c does. */
-  #failed(err: string): Fail {
-    this.handle?.close();
-    this.handle = null;
-    return [null, err];
-  }
-
   bind(path: string): Ok | Fail;
   bind(...args: unknown[]): Ok | Fail {
     return this.#bind('bind', args);
@@ -70,7 +63,7 @@ export class UnixDgram<D extends Data = string> extends DatagramObject<D> {
     const h = this.socket();
     if (h === null) return [null, 'Bad file descriptor'];
     const err = h.bind(a);
-    return err === null ? [1] : this.#failed(err);
+    return err === null ? [1] : this.destroyed(err);
   }
 
   connect(path: string): Ok | Fail;
@@ -92,7 +85,7 @@ export class UnixDgram<D extends Data = string> extends DatagramObject<D> {
     const h = this.socket();
     if (h === null) return [null, 'closed'];
     const err = h.connect(a, this.tm);
-    if (err !== null) return this.#failed(err);
+    if (err !== null) return this.destroyed(err);
     this.kind = 'connected';
     return [1];
   }

@@ -51,17 +51,6 @@ export class UnixStream<D extends Data = string> extends StreamObject<D, UnixStr
     return this.engine.unixStreamFromFd(fd, this.owner);
   }
 
-  #socket(): UnixStreamHandle | null {
-    return this.handle?.open ? this.handle : null;
-  }
-
-  /** A failed bind or connect destroys the socket, as unixstream.c does. */
-  #failed(err: string): Fail {
-    this.handle?.close();
-    this.handle = null;
-    return [null, err];
-  }
-
   // ---------------------------------------------------------------- bind / listen / accept
 
   bind(path: string): Ok | Fail;
@@ -79,17 +68,17 @@ export class UnixStream<D extends Data = string> extends StreamObject<D, UnixStr
     this.check(fname, 'master');
     const a = pathArg(args, 0, fname, this.encoding);
     if (typeof a === 'string') return [null, a];
-    const h = this.#socket();
+    const h = this.socket();
     if (h === null) return [null, 'Bad file descriptor'];
     const err = h.bind(a);
-    return err === null ? [1] : this.#failed(err);
+    return err === null ? [1] : this.destroyed(err);
   }
 
   listen(backlog?: number | string | null): Ok | Fail;
   listen(...args: unknown[]): Ok | Fail {
     this.check('listen', 'master');
     const backlog = Math.trunc(optNumber(arg(args, 0), 1, 'listen', 32));
-    const h = this.#socket();
+    const h = this.socket();
     if (h === null) return [null, 'Bad file descriptor'];
     const err = h.listen(backlog | 0);
     if (err) return [null, err];
@@ -100,20 +89,9 @@ export class UnixStream<D extends Data = string> extends StreamObject<D, UnixStr
   accept(): [UnixStream<D>] | Fail {
     this.check('accept', 'server');
     this.tm.markStart();
-    const h = this.#socket();
+    const h = this.socket();
     if (h === null) return [null, 'closed'];
-    const client = new UnixStream<D>(this.engine, 'client', null);
-    client.encoding = this.encoding;
-    let r: UnixStreamHandle | string;
-    try {
-      r = h.accept(this.tm, client.owner);
-    } catch (e) {
-      if (!(e instanceof WorkerDeadError)) throw e;
-      r = 'closed';
-    }
-    if (typeof r === 'string') return [null, r];
-    client.handle = r;
-    return [client];
+    return this.acceptInto(h, new UnixStream<D>(this.engine, 'client', null));
   }
 
   // ---------------------------------------------------------------- connect
@@ -134,7 +112,7 @@ export class UnixStream<D extends Data = string> extends StreamObject<D, UnixStr
     const a = pathArg(args, 0, fname, this.encoding);
     if (typeof a === 'string') return [null, a];
     this.tm.markStart();
-    const h = this.#socket();
+    const h = this.socket();
     if (h === null) return [null, 'closed'];
     let err: string | null;
     try {
@@ -143,7 +121,7 @@ export class UnixStream<D extends Data = string> extends StreamObject<D, UnixStr
       if (!(e instanceof WorkerDeadError)) throw e;
       err = 'closed';
     }
-    if (err !== null) return this.#failed(err);
+    if (err !== null) return this.destroyed(err);
     this.kind = 'client';
     return [1];
   }
@@ -164,7 +142,7 @@ export class UnixStream<D extends Data = string> extends StreamObject<D, UnixStr
 
   getsockname(): [D] | [null, string] {
     this.check('getsockname');
-    const h = this.#socket();
+    const h = this.socket();
     if (h === null) return [null, 'Bad file descriptor'];
     const r = h.name();
     return typeof r === 'string' ? [null, r] : [pathText<D>(r, this.encoding)];
@@ -173,14 +151,14 @@ export class UnixStream<D extends Data = string> extends StreamObject<D, UnixStr
   setoption(name: string, value?: UnixOptionArgument | Record<string, unknown>): SetResult;
   setoption(...args: unknown[]): SetResult {
     this.check('setoption');
-    return setOption(this.#socket(), checkString(arg(args, 0), 1, 'setoption'), arg(args, 1), SET_OPTIONS);
+    return setOption(this.socket(), checkString(arg(args, 0), 1, 'setoption'), arg(args, 1), SET_OPTIONS);
   }
 
   // ---------------------------------------------------------------- select support
 
   /** @internal */
   override readiness() {
-    return this.#socket()?.readiness() ?? null;
+    return this.socket()?.readiness() ?? null;
   }
 
   /** @internal */

@@ -59,7 +59,7 @@ let generation = 0;
  * from a file refuses: it would die at start under `node --input-type=module -e ...` or ESM
  * on stdin. Then the script's options without it.
  */
-export function workerExecArgv(execArgv: readonly string[]): string[] | undefined {
+function workerExecArgv(execArgv: readonly string[]): string[] | undefined {
   if (!execArgv.some((a) => a === '--input-type' || a.startsWith('--input-type='))) return undefined;
   const kept: string[] = [];
   for (let i = 0; i < execArgv.length; i++) {
